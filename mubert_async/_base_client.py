@@ -1,0 +1,277 @@
+"""The request pipeline both clients share: auth headers, retries, errors, decoding."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import anyio
+import msgspec
+
+from ._config import Credentials, resolve_base_url
+from ._logging import logger, redact_headers
+from ._retry import RetryPolicy
+from ._version import __version__
+from .errors import InvalidRequestError, MubertError, TransportError, error_from_response
+from .models._decoding import ResponseDecoder
+from .transport import AiohttpTransport, Multipart, Request, Response, Transport
+
+__all__ = ["NOT_GIVEN", "BaseClient", "NotGiven", "path"]
+
+T = TypeVar("T")
+Self = TypeVar("Self", bound="BaseClient")
+
+
+class NotGiven:
+    """Marks an argument that was not passed (as opposed to passed as None)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+
+
+async def _sleep(seconds: float) -> None:
+    """Wait between retries (tests replace it to run without waiting)."""
+    await anyio.sleep(seconds)
+
+
+def path(template: str, *segments: str) -> str:
+    """``template`` with each ``{}`` replaced by a percent-encoded path segment."""
+    return template.format(*(quote(s, safe="") for s in segments))
+
+
+def _check_timeout(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidRequestError(
+            "timeout", f"must be a positive number of seconds or None, got {value!r}"
+        )
+    return float(value)
+
+
+def _check_retries(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError("max_retries", f"must be an integer >= 0, got {value!r}")
+    return value
+
+
+class BaseClient:
+    """Sends requests for one set of credentials and turns answers into models or errors."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        base_url: str | None,
+        transport: Transport | None,
+        timeout: float | None,
+        max_retries: int,
+        retry: RetryPolicy | None,
+    ) -> None:
+        self._credentials = credentials
+        self._base_url = resolve_base_url(base_url)
+        self._timeout = _check_timeout(timeout)
+        self._max_retries = _check_retries(max_retries)
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._owns_transport = transport is None
+        self._transport: Transport = transport if transport is not None else AiohttpTransport()
+        self._headers = {
+            "accept": "application/json",
+            "user-agent": f"mubert-async/{__version__}",
+            **credentials.headers(),
+        }
+        self._json_headers = {**self._headers, "content-type": "application/json"}
+        self._secrets = tuple(s.encode() for s in credentials.secrets() if s)
+        self._init_resources()
+
+    def _init_resources(self) -> None:
+        """Bind the resource namespaces (``tracks``, ``customers``...) to this client."""
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL this client talks to."""
+        return self._base_url
+
+    @property
+    def transport(self) -> Transport:
+        """The transport requests go through."""
+        return self._transport
+
+    @property
+    def timeout(self) -> float | None:
+        """Seconds one HTTP request may take (None: no limit)."""
+        return self._timeout
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is repeated when that is safe."""
+        return self._max_retries
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The backoff policy for retries."""
+        return self._retry
+
+    def with_options(
+        self: Self,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A client sharing this one's transport and state, with other request options.
+
+        ``await client.with_options(timeout=5, max_retries=0).tracks.get(track_id)``
+        """
+        clone = copy.copy(self)
+        clone._owns_transport = False
+        if not isinstance(timeout, NotGiven):
+            clone._timeout = _check_timeout(timeout)
+        if not isinstance(max_retries, NotGiven):
+            clone._max_retries = _check_retries(max_retries)
+        if not isinstance(retry, NotGiven):
+            clone._retry = retry
+        clone._init_resources()
+        return clone
+
+    async def aclose(self) -> None:
+        """Close the transport if this client created it. Safe to call twice."""
+        if self._owns_transport:
+            await self._transport.aclose()
+
+    async def __aenter__(self: Self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    # -- the pipeline -------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        form: Multipart | None = None,
+        idempotent: bool | None = None,
+    ) -> Response:
+        """Send a request to ``base_url + path``, retrying when safe; the 2xx response or an error."""
+        content = msgspec.json.encode(json) if json is not None else None
+        request = Request(
+            method,
+            self._base_url + path,
+            headers=self._json_headers if content is not None else self._headers,
+            params={k: _query_value(v) for k, v in params.items() if v is not None}
+            if params
+            else None,
+            content=content,
+            form=form,
+            timeout=self._timeout,
+        )
+        attempt = 0
+        while True:
+            error = await self._send_once(request)
+            if isinstance(error, Response):
+                return error
+            if attempt >= self._max_retries or not self._retry.should_retry(
+                error, method=method, idempotent=idempotent
+            ):
+                raise error
+            delay = self._retry.delay(attempt, error)
+            attempt += 1
+            logger.info(
+                "retrying %s %s in %.2fs (retry %d of %d) after %s",
+                method,
+                request.url,
+                delay,
+                attempt,
+                self._max_retries,
+                type(error).__name__,
+            )
+            await _sleep(delay)
+
+    async def _send_once(self, request: Request) -> Response | MubertError:
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:
+            started = time.perf_counter()
+            logger.debug(
+                "request %s %s params=%s headers=%s",
+                request.method,
+                request.url,
+                request.params,
+                redact_headers(request.headers),
+            )
+        try:
+            response = await self._transport.send(request)
+        except TransportError as exc:
+            if debug:
+                logger.debug("transport error %s %s: %s", request.method, request.url, exc)
+            return exc
+        except OSError as exc:
+            return TransportError(f"{request.method} {request.url} failed: {exc!r}")
+        if debug:
+            logger.debug(
+                "response %s %s -> %d (%d bytes, %.1f ms)",
+                request.method,
+                request.url,
+                response.status,
+                len(response.content),
+                (time.perf_counter() - started) * 1000,
+            )
+        if 200 <= response.status < 300:
+            return response
+        return error_from_response(response.status, response.headers, self._scrub(response.content))
+
+    def _scrub(self, content: bytes) -> bytes:
+        """``content`` with any of this client's credentials blanked out."""
+        for secret in self._secrets:
+            if secret in content:
+                content = content.replace(secret, b"[REDACTED]")
+        return content
+
+    async def request_model(
+        self,
+        method: str,
+        path: str,
+        decoder: ResponseDecoder[T],
+        **kwargs: Any,
+    ) -> T:
+        """Like ``request``, decoding the body with ``decoder``."""
+        response = await self.request(method, path, **kwargs)
+        return decoder.decode(response.content)
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "value"):
+        return str(value.value)
+    return str(value)

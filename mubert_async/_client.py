@@ -1,0 +1,152 @@
+"""The two clients: ``MubertClient`` (public directory) and ``MubertServiceClient`` (service)."""
+
+from __future__ import annotations
+
+from ._base_client import BaseClient
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, resolve_credentials
+from ._retry import RetryPolicy
+from ._validation import check_int
+from .errors import InvalidRequestError
+from .models import Customer
+from .resources import Customers, Library, Licenses, Playlists, Streaming, Tracks
+from .transport import Transport
+
+__all__ = ["MubertClient", "MubertServiceClient"]
+
+
+def _check_concurrency(value: int | None) -> int | None:
+    if value is None or value == -1:
+        return value
+    return check_int("max_concurrent_generations", value, minimum=1)
+
+
+class MubertClient(BaseClient):
+    """Client of the public directory, acting as one customer.
+
+    Credentials default to ``MUBERT_CUSTOMER_ID`` and ``MUBERT_ACCESS_TOKEN``; the
+    base URL to ``MUBERT_BASE_URL`` or production. Use it as ``async with
+    MubertClient() as client:`` or call ``await client.aclose()``.
+    ``max_concurrent_generations`` caps generations in flight (None: learn it from
+    the server; -1: unlimited).
+    """
+
+    playlists: Playlists
+    """Channels to generate from."""
+    streaming: Streaming
+    """Stream links and stream control."""
+    tracks: Tracks
+    """Track generation and lookup."""
+    library: Library
+    """The curated music library."""
+
+    def __init__(
+        self,
+        customer_id: str | None = None,
+        access_token: str | None = None,
+        *,
+        base_url: str | None = None,
+        transport: Transport | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_concurrent_generations: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        credentials = resolve_credentials(
+            customer_id,
+            access_token,
+            id_header="customer-id",
+            token_header="access-token",
+            id_env="MUBERT_CUSTOMER_ID",
+            token_env="MUBERT_ACCESS_TOKEN",
+        )
+        self._max_concurrent_generations = _check_concurrency(max_concurrent_generations)
+        super().__init__(
+            credentials,
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+        )
+
+    def _init_resources(self) -> None:
+        self.playlists = Playlists(self)
+        self.streaming = Streaming(self)
+        self.tracks = Tracks(self)
+        self.library = Library(self)
+
+    @property
+    def max_concurrent_generations(self) -> int | None:
+        """The configured cap on generations in flight (None: learned; -1: unlimited)."""
+        return self._max_concurrent_generations
+
+
+class MubertServiceClient(BaseClient):
+    """Client of the service directory, acting as the company.
+
+    Credentials default to ``MUBERT_COMPANY_ID`` and ``MUBERT_LICENSE_TOKEN``.
+    ``customer_client(customer)`` gives a ``MubertClient`` for one of its customers.
+    """
+
+    licenses: Licenses
+    """The company's licenses."""
+    customers: Customers
+    """The company's customers."""
+
+    def __init__(
+        self,
+        company_id: str | None = None,
+        license_token: str | None = None,
+        *,
+        base_url: str | None = None,
+        transport: Transport | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        credentials = resolve_credentials(
+            company_id,
+            license_token,
+            id_header="company-id",
+            token_header="license-token",
+            id_env="MUBERT_COMPANY_ID",
+            token_env="MUBERT_LICENSE_TOKEN",
+        )
+        super().__init__(
+            credentials,
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+        )
+
+    def _init_resources(self) -> None:
+        self.licenses = Licenses(self)
+        self.customers = Customers(self)
+
+    def customer_client(self, customer: Customer) -> MubertClient:
+        """A ``MubertClient`` acting as ``customer``, sharing this client's transport.
+
+        Its concurrency limit is the tighter of the customer's and the license's
+        limits when the customer record carries them. Close it or not as you like;
+        the shared transport closes with this service client.
+        """
+        if not isinstance(customer, Customer):
+            raise InvalidRequestError("customer", "must be a Customer from service.customers")
+        access = customer.access
+        if access is None or not access.token:
+            raise InvalidRequestError(
+                "customer",
+                "has no access token; use the Customer returned by customers.create/get",
+            )
+        return MubertClient(
+            access.customer_id or customer.id,
+            access.token,
+            base_url=self.base_url,
+            transport=self.transport,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            max_concurrent_generations=customer.max_concurrent_generations,
+            retry=self.retry,
+        )

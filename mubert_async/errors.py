@@ -1,0 +1,334 @@
+"""Every exception the SDK raises.
+
+::
+
+    MubertError
+    ├── InvalidRequestError (also a ValueError)   bad input caught before anything is sent
+    ├── TransportError                            connection failed / reset / malformed response
+    │   └── RequestTimeout
+    ├── GenerationFailedError                     generation ended in status failed
+    ├── GenerationTimeoutError                    wait() ran past its timeout (also a TimeoutError)
+    └── APIError                                  .status, .code, .message, .description, .body
+        ├── AuthenticationError                   401, or missing credentials
+        ├── PermissionDeniedError                 403 Forbidden / AccessTokenExpired / *IsNotActive /
+        │   │                                     LicenseExpired
+        │   ├── LicenseForbiddenError             403 LicenseForbidden{Bitrate,Duration,Feature,...}
+        │   ├── QuotaExceededError                403 LicenseLimit{TracksCount,TracksDuration,
+        │   │                                     StreamingDuration,UsersCount}
+        │   └── ConcurrencyLimitError             403 LicenseLimitConcurrentTrackGenerationsCount
+        ├── NotFoundError                         404
+        ├── ValidationError                       422
+        ├── RateLimitError                        429
+        └── ServerError                           5xx
+
+No message, ``str`` or ``repr`` of these exceptions ever contains a credential.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+if TYPE_CHECKING:
+    from .models import Track
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConcurrencyLimitError",
+    "GenerationFailedError",
+    "GenerationTimeoutError",
+    "InvalidRequestError",
+    "LicenseForbiddenError",
+    "MubertError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "RequestTimeout",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+    "error_from_response",
+]
+
+
+class MubertError(Exception):
+    """Base class of every exception raised by mubert_async."""
+
+
+class InvalidRequestError(MubertError, ValueError):
+    """Input that the API would reject, caught before anything was sent.
+
+    ``field`` names the offending argument and ``rule`` the constraint it broke.
+    """
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+class TransportError(MubertError):
+    """The request failed below the HTTP level, or the answer could not be understood.
+
+    ``sent`` is False only when the request certainly never reached the server
+    (for example the connection could not be established), which makes it safe to
+    repeat even a request that creates something.
+    """
+
+    def __init__(self, message: str, *, sent: bool = True) -> None:
+        self.sent = sent
+        super().__init__(message)
+
+
+class RequestTimeout(TransportError):
+    """An HTTP request took longer than its timeout."""
+
+
+class GenerationFailedError(MubertError):
+    """A track generation ended in status ``failed``."""
+
+    def __init__(self, message: str, *, track: Track | None = None) -> None:
+        self.track = track
+        super().__init__(message)
+
+
+class GenerationTimeoutError(MubertError, TimeoutError):
+    """Waiting for a generation took longer than the given timeout."""
+
+    def __init__(self, message: str, *, track: Track | None = None) -> None:
+        self.track = track
+        super().__init__(message)
+
+
+class APIError(MubertError):
+    """The API answered with an error status.
+
+    ``status`` is the HTTP status (None for errors raised locally, such as missing
+    credentials), ``code`` the body's error code (e.g. ``"TrackNotFound"``),
+    ``message`` and ``description`` its human-readable texts and ``body`` the decoded
+    error body (a dict, or the raw text when it was not JSON).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        description: str | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.description = description
+        self.body = body
+        self.headers: Mapping[str, str] = dict(headers or {})
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [self.message]
+        if self.description:
+            parts.append(f"- {self.description}")
+        meta = ", ".join(
+            f"{k} {v}" for k, v in (("status", self.status), ("code", self.code)) if v is not None
+        )
+        if meta:
+            parts.append(f"({meta})")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
+
+class AuthenticationError(APIError):
+    """The credentials were missing or rejected (HTTP 401)."""
+
+
+class PermissionDeniedError(APIError):
+    """The request is not allowed (HTTP 403): inactive or expired license, customer or token.
+
+    ``expired_at`` is set for ``AccessTokenExpired`` and ``LicenseExpired``.
+    """
+
+    @property
+    def expired_at(self) -> str | None:
+        """When the token or license expired, as the server reported it."""
+        value = self.body.get("expired_at") if isinstance(self.body, dict) else None
+        return value if isinstance(value, str) else None
+
+
+class LicenseForbiddenError(PermissionDeniedError):
+    """The license does not allow the requested bitrate, duration, feature, format, intensity or mode."""
+
+
+class QuotaExceededError(PermissionDeniedError):
+    """A track-count, track-duration, streaming-duration or customer-count quota is used up.
+
+    ``period`` is ``"daily"``, ``"monthly"`` or ``"total"`` (None for the customer
+    count), ``used`` what has been consumed and ``limit`` the quota.
+    """
+
+    _FIELDS: Mapping[str, tuple[str | None, str]] = {
+        "LicenseLimitTracksCount": ("tracks_count", "tracks_count_limit"),
+        "LicenseLimitTracksDuration": ("tracks_duration", "tracks_duration_limit"),
+        "LicenseLimitStreamingDuration": ("streaming_duration", "streaming_duration_limit"),
+        "LicenseLimitUsersCount": (None, "customers_count_limit"),
+    }
+
+    @property
+    def period(self) -> str | None:
+        """The quota's period: ``daily``, ``monthly`` or ``total``."""
+        value = self.body.get("type") if isinstance(self.body, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def used(self) -> int | None:
+        """How much of the quota has been used."""
+        used_key = self._FIELDS.get(self.code or "", (None, ""))[0]
+        return _int_field(self.body, used_key)
+
+    @property
+    def limit(self) -> int | None:
+        """The quota itself."""
+        return _int_field(self.body, self._FIELDS.get(self.code or "", (None, None))[1])
+
+
+class ConcurrencyLimitError(PermissionDeniedError):
+    """Too many generations are in flight; ``limit`` is the allowed number."""
+
+    @property
+    def limit(self) -> int | None:
+        """The number of concurrent generations the license allows."""
+        return _int_field(self.body, "concurrent_track_generations")
+
+
+class NotFoundError(APIError):
+    """The track, customer, license or company does not exist (HTTP 404)."""
+
+
+class ValidationError(APIError):
+    """The server rejected the input (HTTP 422); ``errors`` maps fields to messages."""
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Field name to the server's messages about it."""
+        raw = self.body.get("errors") if isinstance(self.body, dict) else None
+        if not isinstance(raw, dict):
+            return {}
+        return {
+            str(k): [str(m) for m in v] if isinstance(v, list) else [str(v)] for k, v in raw.items()
+        }
+
+
+class RateLimitError(APIError):
+    """Too many requests (HTTP 429); ``retry_after`` is the server's advice in seconds."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait before the next request, from the ``Retry-After`` header."""
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+class ServerError(APIError):
+    """The server failed (HTTP 5xx)."""
+
+
+def _int_field(body: Any, key: str | None) -> int | None:
+    if key is None or not isinstance(body, dict):
+        return None
+    value = body.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = moment.timestamp() - time.time()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+_CODE_CLASSES: Mapping[str, type[APIError]] = {
+    "Unauthenticated": AuthenticationError,
+    "Forbidden": PermissionDeniedError,
+    "AccessTokenExpired": PermissionDeniedError,
+    "CompanyIsNotActive": PermissionDeniedError,
+    "CustomerIsNotActive": PermissionDeniedError,
+    "LicenseIsNotActive": PermissionDeniedError,
+    "LicenseExpired": PermissionDeniedError,
+    "UserNotFound": PermissionDeniedError,
+    "LicenseForbiddenBitrate": LicenseForbiddenError,
+    "LicenseForbiddenDuration": LicenseForbiddenError,
+    "LicenseForbiddenFeature": LicenseForbiddenError,
+    "LicenseForbiddenFormat": LicenseForbiddenError,
+    "LicenseForbiddenIntensity": LicenseForbiddenError,
+    "LicenseForbiddenMode": LicenseForbiddenError,
+    "LicenseLimitTracksCount": QuotaExceededError,
+    "LicenseLimitTracksDuration": QuotaExceededError,
+    "LicenseLimitStreamingDuration": QuotaExceededError,
+    "LicenseLimitUsersCount": QuotaExceededError,
+    "LicenseLimitConcurrentTrackGenerationsCount": ConcurrencyLimitError,
+    "CompanyNotFound": NotFoundError,
+    "CustomerNotFound": NotFoundError,
+    "LicenseNotFound": NotFoundError,
+    "TrackNotFound": NotFoundError,
+}
+
+_STATUS_CLASSES: Mapping[int, type[APIError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+_MAX_TEXT = 500
+
+
+def _class_for(status: int, code: str | None) -> type[APIError]:
+    by_status = _STATUS_CLASSES.get(status)
+    if status >= 500:
+        by_status = ServerError
+    by_code = _CODE_CLASSES.get(code) if code else None
+    # A code refines the status (403 -> QuotaExceededError); it never overrides it
+    # into an unrelated branch (a 404 body saying "Forbidden" stays a NotFoundError).
+    if by_code is not None and (by_status is None or issubclass(by_code, by_status)):
+        return by_code
+    return by_status or APIError
+
+
+def error_from_response(status: int, headers: Mapping[str, str], content: bytes) -> APIError:
+    """Build the APIError subclass matching an error response's status and body ``code``."""
+    body: Any
+    try:
+        body = msgspec.json.decode(content) if content else None
+    except msgspec.DecodeError:
+        body = content[:_MAX_TEXT].decode("utf-8", "replace")
+    if isinstance(body, dict):
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        message = body.get("message")
+        description = body.get("description")
+        text = message if isinstance(message, str) and message else f"HTTP {status}"
+        desc = description if isinstance(description, str) else None
+    else:
+        code, desc = None, None
+        text = body.strip() if isinstance(body, str) and body.strip() else f"HTTP {status}"
+    cls = _class_for(status, code)
+    return cls(text, status=status, code=code, description=desc, body=body, headers=headers)

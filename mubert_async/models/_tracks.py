@@ -1,0 +1,209 @@
+"""Tracks, their generations, and what is asked for and returned when generating them."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import IO, Any, Union
+
+import msgspec
+
+from .. import _validation as check
+from ..errors import InvalidRequestError, MubertError
+from ._enums import Format, GenerationStatus, Intensity, Mode, coerce_enum
+
+__all__ = ["Generation", "GenerationResult", "ImageInput", "Track", "TrackRequest"]
+
+ImageInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
+"""An image for image-to-music: its bytes, a path to it, or a binary file object."""
+
+_INTENSITY_BY_LEVEL = {1: Intensity.LOW, 2: Intensity.MEDIUM, 3: Intensity.HIGH}
+
+
+class Generation(msgspec.Struct, kw_only=True, frozen=True):
+    """One rendering of a track in a given format and bitrate.
+
+    ``status`` is a ``GenerationStatus`` member (or the raw string if a newer
+    server reports a status this SDK does not know). ``url`` is set once the
+    generation is ``done`` and stays valid until ``expired_at``.
+    """
+
+    status: str
+    session_id: str | None = None
+    format: str | None = None
+    bitrate: int | None = None
+    url: str | None = None
+    created_at: datetime | None = None
+    generated_at: datetime | None = None
+    expired_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "status", coerce_enum(GenerationStatus, self.status))
+        if self.format is not None:
+            msgspec.structs.force_setattr(self, "format", coerce_enum(Format, self.format))
+
+
+def _newest(generations: tuple[Generation, ...]) -> Generation | None:
+    newest: Generation | None = None
+    for generation in generations:
+        if (
+            newest is None
+            or newest.created_at is None
+            or generation.created_at is None
+            or generation.created_at >= newest.created_at
+        ):
+            newest = generation
+    return newest
+
+
+class Track(msgspec.Struct, kw_only=True, frozen=True):
+    """A generated (or library) track with every generation made of it.
+
+    ``intensity``, ``mode`` and generation formats/statuses are enum members when
+    known; ``intensity`` given as a level 1-3 by some servers is mapped to
+    low/medium/high. ``status`` and ``url`` describe the newest generation.
+    """
+
+    id: str
+    session_id: str | None = None
+    parent_session_id: str | None = None
+    playlist_index: str | None = None
+    prompt: str | None = None
+    duration: int | None = None
+    intensity: str | int | None = None
+    mode: str | None = None
+    key: str | None = None
+    bpm: int | None = None
+    format: str | None = None
+    bitrate: int | None = None
+    created_at: datetime | None = None
+    generations: tuple[Generation, ...] | None = ()
+
+    def __post_init__(self) -> None:
+        set_ = msgspec.structs.force_setattr
+        if self.generations is None:
+            set_(self, "generations", ())
+        if isinstance(self.intensity, str):
+            set_(self, "intensity", coerce_enum(Intensity, self.intensity))
+        elif isinstance(self.intensity, int):
+            set_(self, "intensity", _INTENSITY_BY_LEVEL.get(self.intensity, self.intensity))
+        if self.mode is not None:
+            set_(self, "mode", coerce_enum(Mode, self.mode))
+        if self.format is not None:
+            set_(self, "format", coerce_enum(Format, self.format))
+
+    @property
+    def generation(self) -> Generation | None:
+        """The newest generation, or None when there is none yet."""
+        return _newest(self.generations or ())
+
+    @property
+    def status(self) -> str | None:
+        """Status of the newest generation (a ``GenerationStatus`` member when known)."""
+        newest = self.generation
+        return newest.status if newest is not None else None
+
+    @property
+    def url(self) -> str | None:
+        """Download URL of the newest ``done`` generation, or None."""
+        done = tuple(g for g in self.generations or () if g.status == GenerationStatus.DONE)
+        newest = _newest(done)
+        return newest.url if newest is not None else None
+
+    def _repr_html_(self) -> str:
+        from .._display import track_html
+
+        return track_html(self)
+
+
+class _TrackRequestBase(msgspec.Struct, frozen=True):
+    duration: int
+
+
+class TrackRequest(_TrackRequestBase, kw_only=True, frozen=True):
+    """What to generate: a duration plus exactly one of a playlist, a prompt or an image.
+
+    Validated when it is made, so an invalid request never reaches the API:
+    ``bpm`` and ``key`` only go with ``playlist_index``; enum fields accept the enum
+    members or their string (or, for bitrate, integer) values.
+    """
+
+    playlist_index: str | None = None
+    prompt: str | None = None
+    image: ImageInput | None = None
+    bitrate: int | None = None
+    format: Format | str | None = None
+    intensity: Intensity | str | None = None
+    mode: Mode | str | None = None
+    bpm: int | None = None
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        check.check_int(
+            "duration", self.duration, minimum=check.MIN_DURATION, maximum=check.MAX_DURATION
+        )
+        sources = [
+            name
+            for name in ("playlist_index", "prompt", "image")
+            if getattr(self, name) is not None
+        ]
+        if len(sources) != 1:
+            raise InvalidRequestError(
+                "playlist_index/prompt/image",
+                f"exactly one must be given, got {len(sources)}"
+                + (f" ({', '.join(sources)})" if sources else ""),
+            )
+        if self.playlist_index is not None:
+            check.check_playlist_index(self.playlist_index)
+        if self.prompt is not None:
+            check.check_text("prompt", self.prompt, max_length=255)
+        if (
+            self.image is not None
+            and not isinstance(self.image, (bytes, bytearray, memoryview, str, os.PathLike))
+            and not hasattr(self.image, "read")
+        ):
+            raise InvalidRequestError("image", "must be bytes, a path or a binary file object")
+        for name in ("bpm", "key"):
+            if getattr(self, name) is not None and self.playlist_index is None:
+                raise InvalidRequestError(name, "is only allowed together with playlist_index")
+        if self.bpm is not None:
+            check.check_int("bpm", self.bpm, minimum=1, maximum=500)
+        for name in ("bitrate", "format", "intensity", "mode", "key"):
+            if getattr(self, name) is not None:
+                check.check_choice(name, getattr(self, name))
+
+    def fields(self) -> dict[str, Any]:
+        """The request's fields as the API's JSON expects them, unset ones left out."""
+        out: dict[str, Any] = {}
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if value is None or name == "image":
+                continue
+            out[name] = value.value if isinstance(value, (Format, Intensity, Mode)) else value
+        return out
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={'<image>' if name == 'image' else repr(getattr(self, name))}"
+            for name in self.__struct_fields__
+            if getattr(self, name) is not None
+        )
+        return f"TrackRequest({shown})"
+
+
+class GenerationResult(msgspec.Struct, kw_only=True, frozen=True):
+    """The outcome of one request of ``generate_many``.
+
+    ``index`` is the request's position in the input; exactly one of ``track``
+    (the finished track) and ``error`` (why it did not finish) is set.
+    """
+
+    index: int
+    request: TrackRequest
+    track: Track | None = None
+    error: MubertError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the track finished."""
+        return self.error is None and self.track is not None

@@ -1,0 +1,272 @@
+"""``client.tracks``: generate, edit, find and list the customer's tracks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from .._base_client import path
+from .._files import read_image
+from .._validation import (
+    MAX_DURATION,
+    MIN_DURATION,
+    check_choice,
+    check_int,
+    check_list,
+    check_path_id,
+    check_playlist_index,
+    check_text,
+)
+from ..errors import InvalidRequestError, TransportError
+from ..models import (
+    Format,
+    GenerationStatus,
+    ImageInput,
+    Instrument,
+    Intensity,
+    Mode,
+    Page,
+    Stem,
+    Track,
+    TrackRequest,
+)
+from ..models._decoding import ResponseDecoder
+from ..transport import Multipart
+from ._base import Resource, check_page, paginate
+
+__all__ = ["Tracks", "track_id_of"]
+
+_TRACK: ResponseDecoder[Track] = ResponseDecoder(Track)
+_TRACK_PAGE: ResponseDecoder[Page[Track]] = ResponseDecoder(Page[Track], wrapped=False)
+
+
+def track_id_of(track: Track | str, *, field: str = "track_id") -> str:
+    """The id of ``track`` (a Track or its id), checked to be safe in a URL path."""
+    return check_path_id(field, track.id if isinstance(track, Track) else track)
+
+
+def _require_urls(track: Track) -> Track:
+    """Reject a single-track answer whose done generation has no URL."""
+    for generation in track.generations or ():
+        if generation.status == GenerationStatus.DONE and not generation.url:
+            raise TransportError(
+                f"malformed response: generation {generation.session_id!r} of track "
+                f"{track.id!r} is done but has no url"
+            )
+    return track
+
+
+def _options(**values: Any) -> dict[str, Any]:
+    """The given generation options (bitrate, format, intensity, mode), checked."""
+    return {name: check_choice(name, value) for name, value in values.items() if value is not None}
+
+
+def _duration(value: Any) -> int:
+    return check_int("duration", value, minimum=MIN_DURATION, maximum=MAX_DURATION)
+
+
+class Tracks(Resource):
+    """Track generation (from a channel, a text prompt or an image), editing and lookup."""
+
+    async def create(
+        self,
+        *,
+        duration: int,
+        playlist_index: str | None = None,
+        prompt: str | None = None,
+        image: ImageInput | None = None,
+        bitrate: int | None = None,
+        format: Format | str | None = None,
+        intensity: Intensity | str | None = None,
+        mode: Mode | str | None = None,
+        bpm: int | None = None,
+        key: str | None = None,
+    ) -> Track:
+        """Start generating a track; returns at once with its generation ``processing``.
+
+        Give exactly one of ``playlist_index``, ``prompt`` or ``image`` (bytes, a
+        path or a binary file; PNG/JPEG/WEBP/BMP, 50 KB-10 MB). ``bpm`` and ``key``
+        go only with ``playlist_index``. A create is never retried once it may have
+        reached the server, so it can never bill two tracks.
+        """
+        request = TrackRequest(
+            duration,
+            playlist_index=playlist_index,
+            prompt=prompt,
+            image=image,
+            bitrate=bitrate,
+            format=format,
+            intensity=intensity,
+            mode=mode,
+            bpm=bpm,
+            key=key,
+        )
+        return await self.submit(request)
+
+    async def record(
+        self,
+        *,
+        duration: int,
+        playlist_index: str | None = None,
+        prompt: str | None = None,
+        image: ImageInput | None = None,
+        bitrate: int | None = None,
+        format: Format | str | None = None,
+        intensity: Intensity | str | None = None,
+        mode: Mode | str | None = None,
+        bpm: int | None = None,
+        key: str | None = None,
+    ) -> Track:
+        """Like ``create``, through the API's ``tracks/record`` endpoint."""
+        request = TrackRequest(
+            duration,
+            playlist_index=playlist_index,
+            prompt=prompt,
+            image=image,
+            bitrate=bitrate,
+            format=format,
+            intensity=intensity,
+            mode=mode,
+            bpm=bpm,
+            key=key,
+        )
+        return await self.submit(request, endpoint="/public/tracks/record")
+
+    async def submit(self, request: TrackRequest, *, endpoint: str = "/public/tracks") -> Track:
+        """Send a prepared ``TrackRequest`` (JSON, or multipart when it has an image)."""
+        fields = request.fields()
+        if request.image is None:
+            return await self._client.request_model("POST", endpoint, _TRACK, json=fields)
+        image = await read_image(request.image)
+        form = Multipart(
+            fields={name: str(value) for name, value in fields.items()},
+            files={"image": image},
+        )
+        return await self._client.request_model("POST", endpoint, _TRACK, form=form)
+
+    async def stored(
+        self,
+        *,
+        duration: int,
+        playlist_index: str | None = None,
+        stream_id: int | None = None,
+        bitrate: int | None = None,
+        format: Format | str | None = None,
+        intensity: Intensity | str | None = None,
+        mode: Mode | str | None = None,
+    ) -> Track:
+        """A ready-made track from the license's track store (if the contract enables it).
+
+        Give exactly one of ``playlist_index`` and ``stream_id``.
+        """
+        if (playlist_index is None) == (stream_id is None):
+            raise InvalidRequestError(
+                "playlist_index/stream_id", "exactly one of them must be given"
+            )
+        body: dict[str, Any] = {"duration": _duration(duration)}
+        if playlist_index is not None:
+            body["playlist_index"] = check_playlist_index(playlist_index)
+        if stream_id is not None:
+            body["stream_id"] = check_int("stream_id", stream_id, minimum=1)
+        body.update(_options(bitrate=bitrate, format=format, intensity=intensity, mode=mode))
+        return await self._client.request_model("POST", "/public/tracks/stored", _TRACK, json=body)
+
+    async def get(self, track_id: Track | str) -> Track:
+        """The track with its generations' current status and URLs."""
+        track = await self._client.request_model(
+            "GET", path("/public/tracks/{}", track_id_of(track_id)), _TRACK
+        )
+        return _require_urls(track)
+
+    async def get_by_session(self, session_id: str) -> Track:
+        """The track whose ``session_id`` this is."""
+        session_id = check_path_id("session_id", session_id)
+        track = await self._client.request_model(
+            "GET", path("/public/tracks/session/{}", session_id), _TRACK
+        )
+        return _require_urls(track)
+
+    async def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 25,
+        order: str | None = None,
+        order_by: str | None = None,
+    ) -> Page[Track]:
+        """One page of the customer's tracks."""
+        check_page(offset, limit)
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if order is not None:
+            params["order"] = check_choice("order", order)
+        if order_by is not None:
+            params["order_by"] = check_text("order_by", order_by, max_length=64)
+        return await self._client.request_model("GET", "/public/tracks", _TRACK_PAGE, params=params)
+
+    def iter(
+        self,
+        *,
+        page_size: int = 100,
+        order: str | None = None,
+        order_by: str | None = None,
+    ) -> AsyncIterator[Track]:
+        """Every track of the customer, fetched page by page as the loop asks for more."""
+        check_page(0, page_size, limit_name="page_size")
+        if order is not None:
+            check_choice("order", order)
+
+        async def fetch(offset: int, limit: int) -> Page[Track]:
+            return await self.list(offset=offset, limit=limit, order=order, order_by=order_by)
+
+        return paginate(fetch, page_size)
+
+    async def similar(
+        self,
+        track_id: Track | str,
+        *,
+        duration: int,
+        bitrate: int | None = None,
+        format: Format | str | None = None,
+        intensity: Intensity | str | None = None,
+        mode: Mode | str | None = None,
+    ) -> Track:
+        """Start generating a new track similar to ``track_id``."""
+        track_id = track_id_of(track_id)
+        body: dict[str, Any] = {"duration": _duration(duration)}
+        body.update(_options(bitrate=bitrate, format=format, intensity=intensity, mode=mode))
+        return await self._client.request_model(
+            "POST", path("/public/tracks/{}/similar", track_id), _TRACK, json=body
+        )
+
+    async def edit(
+        self,
+        track_id: Track | str,
+        *,
+        duration: int | None = None,
+        bitrate: int | None = None,
+        format: Format | str | None = None,
+        intensity: Intensity | str | None = None,
+        replace_stems: Sequence[Stem | str] | None = None,
+        delete_stems: Sequence[Stem | str] | None = None,
+        replace_instruments: Sequence[Instrument | str] | None = None,
+        delete_instruments: Sequence[Instrument | str] | None = None,
+    ) -> Track:
+        """Start a new generation of ``track_id`` with changed parameters, stems or instruments."""
+        track_id = track_id_of(track_id)
+        body: dict[str, Any] = {}
+        if duration is not None:
+            body["duration"] = _duration(duration)
+        body.update(_options(bitrate=bitrate, format=format, intensity=intensity))
+        for name, values, kind in (
+            ("replace_stems", replace_stems, "stem"),
+            ("delete_stems", delete_stems, "stem"),
+            ("replace_instruments", replace_instruments, "instrument"),
+            ("delete_instruments", delete_instruments, "instrument"),
+        ):
+            if values is not None:
+                body[name] = check_list(name, values, kind=kind)
+        if not body:
+            raise InvalidRequestError("edit", "give at least one change")
+        return await self._client.request_model(
+            "POST", path("/public/tracks/{}/edit", track_id), _TRACK, json=body
+        )

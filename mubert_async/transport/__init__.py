@@ -1,0 +1,38 @@
+"""Transports: how requests reach the Mubert API (or a simulator).
+
+``Transport`` is a small protocol; ``AiohttpTransport`` is the default,
+``HttpxTransport`` (extra ``httpx``) a second implementation, ``MockTransport`` wraps
+a function for tests, and ``mubert_async.testing.FakeMubert().transport()`` serves
+requests from the in-memory simulator.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._aiohttp import AiohttpTransport
+from ._base import Multipart, Request, Response, StreamResponse, Transport, UploadFile
+from ._mock import MockTransport
+
+if TYPE_CHECKING:
+    from ._httpx import HttpxTransport
+
+__all__ = [
+    "AiohttpTransport",
+    "HttpxTransport",
+    "MockTransport",
+    "Multipart",
+    "Request",
+    "Response",
+    "StreamResponse",
+    "Transport",
+    "UploadFile",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HttpxTransport":  # imported on demand: httpx is an optional extra
+        from ._httpx import HttpxTransport
+
+        return HttpxTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
