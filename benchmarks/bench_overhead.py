@@ -174,13 +174,15 @@ def main() -> None:
     typed, loads = _decode(args.tracks, repeat=200)
 
     print(
-        f"tracks.get over HTTP, {args.calls} calls x {args.rounds} rounds, concurrency {args.concurrency}"
+        f"tracks.get over HTTP, {args.calls} calls x {args.rounds} rounds, "
+        f"concurrency {args.concurrency}"
     )
     print(f"  raw aiohttp + json.loads : {raw:9.0f} calls/s")
     print(f"  MubertClient             : {sdk:9.0f} calls/s")
     print(f"  SDK / raw                : {sdk / raw:9.2f}   (target >= 0.85)")
     print(
-        f"tracks.get through FakeMubert in memory: {fake:9.0f} calls/s ({fake / sdk:.1f}x the HTTP rate)"
+        f"tracks.get through FakeMubert in memory: {fake:9.0f} calls/s "
+        f"({fake / sdk:.1f}x the HTTP rate)"
     )
     print(f"decode a {args.tracks}-track page")
     print(f"  msgspec -> Page[Track]   : {typed * 1e6:9.1f} us")

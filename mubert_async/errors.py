@@ -10,8 +10,8 @@
     ├── GenerationTimeoutError                    wait() ran past its timeout (also a TimeoutError)
     └── APIError                                  .status, .code, .message, .description, .body
         ├── AuthenticationError                   401, or missing credentials
-        ├── PermissionDeniedError                 403 Forbidden / AccessTokenExpired / *IsNotActive /
-        │   │                                     LicenseExpired
+        ├── PermissionDeniedError                 403 Forbidden / AccessTokenExpired /
+        │   │                                     *IsNotActive / LicenseExpired
         │   ├── LicenseForbiddenError             403 LicenseForbidden{Bitrate,Duration,Feature,...}
         │   ├── QuotaExceededError                403 LicenseLimit{TracksCount,TracksDuration,
         │   │                                     StreamingDuration,UsersCount}
@@ -145,7 +145,8 @@ class APIError(MubertError):
         return " ".join(parts)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+        name = type(self).__name__
+        return f"{name}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
 
 
 class AuthenticationError(APIError):
@@ -166,7 +167,7 @@ class PermissionDeniedError(APIError):
 
 
 class LicenseForbiddenError(PermissionDeniedError):
-    """The license does not allow the requested bitrate, duration, feature, format, intensity or mode."""
+    """The license does not allow this bitrate, duration, feature, format, intensity or mode."""
 
 
 class QuotaExceededError(PermissionDeniedError):
@@ -314,13 +315,38 @@ def _class_for(status: int, code: str | None) -> type[APIError]:
     return by_status or APIError
 
 
-def error_from_response(status: int, headers: Mapping[str, str], content: bytes) -> APIError:
-    """Build the APIError subclass matching an error response's status and body ``code``."""
+def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every string inside it cleared of ``secrets``."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "[REDACTED]")
+        return value
+    if isinstance(value, dict):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    return value
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    *,
+    secrets: tuple[str, ...] = (),
+) -> APIError:
+    """Build the APIError subclass matching an error response's status and body ``code``.
+
+    Any of ``secrets`` (the caller's credentials) that a server echoes back is
+    replaced by ``[REDACTED]`` in the message, description and body.
+    """
     body: Any
     try:
         body = msgspec.json.decode(content) if content else None
     except msgspec.DecodeError:
         body = content[:_MAX_TEXT].decode("utf-8", "replace")
+    if secrets:
+        body = _scrub(body, secrets)
     if isinstance(body, dict):
         code = body.get("code") if isinstance(body.get("code"), str) else None
         message = body.get("message")

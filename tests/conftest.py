@@ -1,13 +1,29 @@
-"""Shared fixtures: an in-memory Mubert with a manual clock, clients bound to it, instant retries."""
+"""Shared fixtures: an in-memory Mubert on a manual clock, clients bound to it, instant retries."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
+from typing import Any
+from unittest.mock import Mock
 
+import aiohttp
+import aioresponses.core
 import pytest
 
 from mubert_async import MubertClient, MubertServiceClient
 from mubert_async.testing import FakeMubert, ManualClock
+
+if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
+    # aioresponses 0.7.9 predates aiohttp 3.14, whose ClientResponse requires a
+    # stream_writer (pnuckowski/aioresponses#289, still open). Hand it a stand-in
+    # until a fixed release exists; remove this shim then.
+    class _ClientResponse(aiohttp.ClientResponse):
+        def __init__(self, *args: Any, stream_writer: Any = None, **kwargs: Any) -> None:
+            writer = stream_writer if stream_writer is not None else Mock(output_size=0)
+            super().__init__(*args, stream_writer=writer, **kwargs)
+
+    aioresponses.core.ClientResponse = _ClientResponse  # type: ignore[misc]
 
 
 @pytest.fixture

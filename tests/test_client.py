@@ -63,7 +63,7 @@ async def test_retries_stop_at_max_retries(sleeps: list[float]) -> None:
 
 
 async def test_retry_after_is_honoured(sleeps: list[float]) -> None:
-    transport, seen = scripted(status(429, {"retry-after": "7"}), OK)
+    transport, _ = scripted(status(429, {"retry-after": "7"}), OK)
     client = MubertClient("c", "t", transport=transport)
     await client.tracks.get("t1")
     assert sleeps == [7.0]

@@ -1,14 +1,13 @@
 """String enums for the values the API knows.
 
-Each member is also a ``str`` (``Mode.LOOP == "loop"``). Decoded models turn the
-values they know into members and keep values a newer server might add as plain
-strings, so decoding never fails on an unknown enum value.
+Each member is also a ``str`` (``Mode.LOOP == "loop"``), so the plain strings in
+decoded models compare equal to them, and a value a newer server adds decodes as a
+plain string instead of failing.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
 
 __all__ = [
     "BITRATES",
@@ -20,7 +19,6 @@ __all__ = [
     "Mode",
     "Stem",
     "StreamingType",
-    "coerce_enum",
 ]
 
 
@@ -104,13 +102,3 @@ KEYS: tuple[str, ...] = tuple(
     for note in ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 )
 """Musical keys the API accepts for bpm/key generation ("C" ... "B", "Cm" ... "Bm")."""
-
-E = TypeVar("E", bound=_StrEnum)
-
-
-def coerce_enum(cls: type[E], value: str) -> E | str:
-    """``cls(value)`` when the value is known, else the value unchanged."""
-    try:
-        return cls(value)
-    except ValueError:
-        return value

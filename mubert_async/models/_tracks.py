@@ -10,22 +10,23 @@ import msgspec
 
 from .. import _validation as check
 from ..errors import InvalidRequestError, MubertError
-from ._enums import Format, GenerationStatus, Intensity, Mode, coerce_enum
+from ._enums import Format, GenerationStatus, Intensity, Mode
 
 __all__ = ["Generation", "GenerationResult", "ImageInput", "Track", "TrackRequest"]
 
 ImageInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
 """An image for image-to-music: its bytes, a path to it, or a binary file object."""
 
-_INTENSITY_BY_LEVEL = {1: Intensity.LOW, 2: Intensity.MEDIUM, 3: Intensity.HIGH}
+_INTENSITY_BY_LEVEL = {1: "low", 2: "medium", 3: "high"}
 
 
-class Generation(msgspec.Struct, kw_only=True, frozen=True):
+class Generation(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     """One rendering of a track in a given format and bitrate.
 
-    ``status`` is a ``GenerationStatus`` member (or the raw string if a newer
-    server reports a status this SDK does not know). ``url`` is set once the
-    generation is ``done`` and stays valid until ``expired_at``.
+    ``status`` and ``format`` hold the API's strings, which compare equal to the
+    enum members (``generation.status == GenerationStatus.DONE``); a value a newer
+    server adds is kept as is. ``url`` is set once the generation is ``done`` and
+    stays valid until ``expired_at``.
     """
 
     status: str
@@ -36,11 +37,6 @@ class Generation(msgspec.Struct, kw_only=True, frozen=True):
     created_at: datetime | None = None
     generated_at: datetime | None = None
     expired_at: datetime | None = None
-
-    def __post_init__(self) -> None:
-        msgspec.structs.force_setattr(self, "status", coerce_enum(GenerationStatus, self.status))
-        if self.format is not None:
-            msgspec.structs.force_setattr(self, "format", coerce_enum(Format, self.format))
 
 
 def _newest(generations: tuple[Generation, ...]) -> Generation | None:
@@ -56,12 +52,13 @@ def _newest(generations: tuple[Generation, ...]) -> Generation | None:
     return newest
 
 
-class Track(msgspec.Struct, kw_only=True, frozen=True):
+class Track(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     """A generated (or library) track with every generation made of it.
 
-    ``intensity``, ``mode`` and generation formats/statuses are enum members when
-    known; ``intensity`` given as a level 1-3 by some servers is mapped to
-    low/medium/high. ``status`` and ``url`` describe the newest generation.
+    ``intensity``, ``mode`` and ``format`` hold the API's strings, which compare
+    equal to the enum members (``track.mode == Mode.LOOP``); values a newer server
+    adds are kept as is. ``intensity`` sent as a level 1-3 (as some servers do) is
+    turned into its name. ``status`` and ``url`` describe the newest generation.
     """
 
     id: str
@@ -80,17 +77,12 @@ class Track(msgspec.Struct, kw_only=True, frozen=True):
     generations: tuple[Generation, ...] | None = ()
 
     def __post_init__(self) -> None:
-        set_ = msgspec.structs.force_setattr
+        # Runs once per decoded track: keep the common case to two type checks.
         if self.generations is None:
-            set_(self, "generations", ())
-        if isinstance(self.intensity, str):
-            set_(self, "intensity", coerce_enum(Intensity, self.intensity))
-        elif isinstance(self.intensity, int):
-            set_(self, "intensity", _INTENSITY_BY_LEVEL.get(self.intensity, self.intensity))
-        if self.mode is not None:
-            set_(self, "mode", coerce_enum(Mode, self.mode))
-        if self.format is not None:
-            set_(self, "format", coerce_enum(Format, self.format))
+            msgspec.structs.force_setattr(self, "generations", ())
+        if type(self.intensity) is int:
+            level = _INTENSITY_BY_LEVEL.get(self.intensity, self.intensity)
+            msgspec.structs.force_setattr(self, "intensity", level)
 
     @property
     def generation(self) -> Generation | None:

@@ -1,4 +1,4 @@
-"""Resource namespaces: the API's endpoints grouped as ``client.tracks``, ``service.customers``..."""
+"""Resource namespaces: the endpoints grouped as ``client.tracks``, ``service.customers``..."""
 
 from __future__ import annotations
 

@@ -1,0 +1,49 @@
+"""Time for the simulator: a manual clock for tests and the API's timestamp format."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+__all__ = ["ManualClock", "day_start", "month_start", "rfc3339"]
+
+
+class ManualClock:
+    """A clock that only moves when told to: pass it as ``FakeMubert(clock=...)``.
+
+    Calling it returns the current time in epoch seconds. It starts at ``start``
+    (2026-01-01T00:00:00Z by default) and moves forward with ``advance``.
+    """
+
+    def __init__(self, start: float = 1_767_225_600.0) -> None:
+        self._now = float(start)
+
+    def __call__(self) -> float:
+        """The current time in epoch seconds."""
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock ``seconds`` forward (never back) and return the new time."""
+        if seconds < 0:
+            raise ValueError("a ManualClock never goes back")
+        self._now += seconds
+        return self._now
+
+    def __repr__(self) -> str:
+        return f"ManualClock({rfc3339(self._now)})"
+
+
+def rfc3339(ts: float) -> str:
+    """Epoch seconds as the API writes them: ``2025-01-01T00:00:00.000000Z``."""
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def day_start(ts: float) -> float:
+    """The start of the UTC day containing ``ts``."""
+    return ts - ts % 86400
+
+
+def month_start(ts: float) -> float:
+    """The start of the UTC month containing ``ts``."""
+    tm = time.gmtime(ts)
+    return datetime(tm.tm_year, tm.tm_mon, 1, tzinfo=timezone.utc).timestamp()

@@ -1,0 +1,104 @@
+"""FakeTransport: a ``Transport`` answering from a ``FakeMubert``, with faults and timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import anyio
+import anyio.lowlevel
+
+from ..errors import RequestTimeout, TransportError
+from ..transport._base import Request, Response, StreamResponse, Transport
+from ._faults import run_exchange
+
+if TYPE_CHECKING:
+    from ._fake import FakeMubert
+
+__all__ = ["FakeStreamResponse", "FakeTransport"]
+
+
+class FakeTransport:
+    """Serves requests from ``fake`` in memory; get one with ``fake.transport()``.
+
+    Each request is recorded, may be hit by the first matching ``Fault``, and must
+    finish within ``request.timeout`` seconds (else ``RequestTimeout(sent=True)``).
+    """
+
+    def __init__(self, fake: FakeMubert) -> None:
+        self._fake = fake
+
+    async def _exchange(self, request: Request, *, stream: bool) -> tuple[Response, bool]:
+        """The response, and whether its body must break off (``reset_during_body``)."""
+        fake = self._fake
+        fake._receive(request)
+        fault = fake.faults.pick(request, stream=stream)
+        if fault is not None:
+            fake.stats.faults_injected += 1
+        try:
+            with anyio.fail_after(request.timeout):
+                response = await run_exchange(fault, request, fake.handle)
+        except TimeoutError as exc:
+            raise RequestTimeout(
+                f"no response within {request.timeout:g} seconds", sent=True
+            ) from exc
+        return response, fault is not None and fault.kind == "reset_during_body"
+
+    async def send(self, request: Request) -> Response:
+        """Answer ``request`` with its whole body."""
+        response, _ = await self._exchange(request, stream=False)
+        return response
+
+    @asynccontextmanager
+    async def stream(self, request: Request) -> AsyncIterator[StreamResponse]:
+        """Answer ``request``; the body is read from the yielded response in chunks."""
+        response, cut = await self._exchange(request, stream=True)
+        yield FakeStreamResponse(response, reset_midway=cut)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+    def __repr__(self) -> str:
+        return f"FakeTransport({self._fake!r})"
+
+
+class FakeStreamResponse:
+    """A response read incrementally; with ``reset_midway`` the body breaks off halfway."""
+
+    def __init__(self, response: Response, *, reset_midway: bool = False) -> None:
+        self._response = response
+        self._position = 0
+        self._end = len(response.content) // 2 if reset_midway else len(response.content)
+        self._reset_midway = reset_midway
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+        return self._response.status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers, with lower-case names."""
+        return self._response.headers
+
+    async def aiter_bytes(self, chunk_size: int = 65536) -> AsyncIterator[bytes]:
+        """Yield the rest of the body in chunks of at most ``chunk_size`` bytes."""
+        content = self._response.content
+        while self._position < self._end:
+            chunk = content[self._position : min(self._position + chunk_size, self._end)]
+            self._position += len(chunk)
+            yield chunk
+            await anyio.lowlevel.checkpoint()
+        if self._reset_midway:
+            raise TransportError("simulated connection reset while reading the body")
+
+    async def aread(self) -> bytes:
+        """Read the rest of the body."""
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_transport(transport: FakeTransport) -> Transport:
+        return transport  # mypy checks FakeTransport against the Transport protocol

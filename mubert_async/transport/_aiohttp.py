@@ -1,0 +1,427 @@
+"""The default transport, on aiohttp.
+
+Resource rules (see STYLE.md: no "Unclosed client session", no loop confusion):
+
+* the ``ClientSession`` is created lazily, inside the running event loop, by the
+  first request -- never in ``__init__`` and never from ``__del__``;
+* only a session the transport created is closed by it; a user's session is used
+  as is;
+* an owned session is tied to the loop that created it. When that loop shuts down
+  through ``asyncio.run``/``asyncio.Runner`` (which finalise async generators), a
+  small watcher closes the session there, gracefully. When the transport is next
+  used in another loop it opens a fresh session and disposes of the stale one
+  synchronously, so neither aiohttp nor asyncio has anything left to warn about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Final
+
+import aiohttp
+
+from ..errors import RequestTimeout, TransportError
+from ._base import Multipart, Request, Response, StreamResponse
+
+__all__ = ["AiohttpTransport"]
+
+_MiB: Final = 1024 * 1024
+_CHUNK: Final = 65536
+_TIMEOUT_CACHE_SIZE: Final = 64
+_MAX_DETAIL: Final = 200
+
+# What aiohttp and asyncio raise below the HTTP level. RuntimeError is only caught to
+# recognise a closed user session; anything else is re-raised as a programming error.
+_ERRORS: Final = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+
+class AiohttpTransport:
+    """Sends requests with aiohttp: pooled keep-alive connections, per-request timeouts.
+
+    ``session`` is an optional ``aiohttp.ClientSession`` to use as is (it is never
+    closed by the transport). Without it the transport creates its own session, with
+    a ``TCPConnector(limit=limit, limit_per_host=limit_per_host)``, on the first
+    request and closes it in ``aclose()``. ``max_response_size`` caps the body that
+    ``send()`` reads into memory; a larger body raises ``TransportError``. Streamed
+    bodies (``stream()``) are not capped: they are read in constant memory.
+
+    Errors are ``TransportError``/``RequestTimeout`` only; ``sent`` is False only
+    when the connection could not be established.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        max_response_size: int = 32 * _MiB,
+    ) -> None:
+        if max_response_size < 0:
+            raise ValueError("max_response_size must be >= 0")
+        self._session: aiohttp.ClientSession | None = session
+        self._owns = session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard: _LoopGuard | None = None
+        self._closed = False
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._max = max_response_size
+        self._send_timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
+        self._stream_timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<AiohttpTransport {state} owns_session={self._owns}>"
+
+    async def __aenter__(self) -> AiohttpTransport:
+        """Return the transport; ``aclose()`` runs when the block exits."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close the transport (see ``aclose``)."""
+        await self.aclose()
+
+    async def send(self, request: Request) -> Response:
+        """Send ``request`` and read the whole response body."""
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = await self._bind()
+        timeout = self._send_timeouts.get(request.timeout)
+        if timeout is None:
+            timeout = _cached(self._send_timeouts, request.timeout, total=request.timeout)
+        form = request.form
+        try:
+            resp = await session.request(
+                request.method,
+                request.url,
+                params=request.params,
+                headers=request.headers if form is None else _without_content_type(request),
+                data=request.content if form is None else _form_data(form),
+                timeout=timeout,
+                allow_redirects=request.follow_redirects,
+            )
+            try:
+                length = resp.content_length
+                if length is None or "Content-Encoding" in resp.headers:
+                    body = await _read_capped(resp.content, self._max, request)
+                elif length > self._max and request.method != "HEAD":
+                    raise _too_large(request, self._max)
+                else:
+                    body = await resp.read()
+            finally:
+                resp.release()
+        except _ERRORS as exc:
+            raise _translate(exc, request) from _cause(exc)
+        except RuntimeError as exc:
+            if not session.closed:
+                raise
+            raise _closed_error("aiohttp session", request) from exc
+        return Response(resp.status, _lower(resp.headers), body)
+
+    @asynccontextmanager
+    async def stream(self, request: Request) -> AsyncIterator[StreamResponse]:
+        """Send ``request``; the context manager yields the response with its body unread.
+
+        The connection is released when the block exits (closed, not reused, if the
+        body was not read to the end or the block was cancelled). The timeout bounds
+        connecting and each read, not the whole download.
+        """
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = await self._bind()
+        timeout = self._stream_timeouts.get(request.timeout)
+        if timeout is None:
+            timeout = _cached(
+                self._stream_timeouts,
+                request.timeout,
+                total=None,
+                connect=request.timeout,
+                sock_read=request.timeout,
+            )
+        form = request.form
+        try:
+            resp = await session.request(
+                request.method,
+                request.url,
+                params=request.params,
+                headers=request.headers if form is None else _without_content_type(request),
+                data=request.content if form is None else _form_data(form),
+                timeout=timeout,
+                allow_redirects=request.follow_redirects,
+            )
+        except _ERRORS as exc:
+            raise _translate(exc, request) from _cause(exc)
+        except RuntimeError as exc:
+            if not session.closed:
+                raise
+            raise _closed_error("aiohttp session", request) from exc
+        try:
+            yield _AiohttpStream(resp, request)
+        except BaseException:
+            resp.close()
+            raise
+        resp.release()
+
+    async def aclose(self) -> None:
+        """Close the session if the transport created it. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        session, guard, loop = self._session, self._guard, self._loop
+        self._session = self._guard = None
+        if session is None or not self._owns:
+            return
+        if guard is not None:
+            guard.disarm()
+        if loop is asyncio.get_running_loop():
+            await session.close()
+        elif loop is not None:
+            _discard(session, loop)
+
+    async def _bind(self) -> aiohttp.ClientSession:
+        """Return the session for the running loop, creating (or re-creating) it."""
+        if self._closed:
+            raise TransportError("transport is closed", sent=False)
+        loop = asyncio.get_running_loop()
+        stale = self._session
+        if stale is not None and self._loop is loop:
+            return stale
+        if not self._owns:
+            assert stale is not None
+            self._loop = loop
+            return stale
+        if stale is not None and self._loop is not None:
+            if self._guard is not None:
+                self._guard.disarm()
+            _discard(stale, self._loop)
+        connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host)
+        session = aiohttp.ClientSession(connector=connector)
+        guard = _LoopGuard(session.close)
+        await guard.start()
+        self._session, self._loop, self._guard = session, loop, guard
+        return session
+
+
+class _AiohttpStream:
+    """A ``StreamResponse`` over an ``aiohttp.ClientResponse``."""
+
+    __slots__ = ("_request", "_response", "headers", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse, request: Request) -> None:
+        self._response = response
+        self._request = request
+        self.status: int = response.status
+        self.headers: Mapping[str, str] = _lower(response.headers)
+
+    def __repr__(self) -> str:
+        return f"<StreamResponse status={self.status}>"
+
+    async def aiter_bytes(self, chunk_size: int = _CHUNK) -> AsyncIterator[bytes]:
+        """Yield the body in chunks of exactly ``chunk_size`` bytes (the last may be shorter)."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        content = self._response.content
+
+        async def read(size: int) -> bytes:
+            try:
+                return await content.read(size)
+            except _ERRORS as exc:
+                raise _translate(exc, self._request) from _cause(exc)
+
+        async for chunk in rechunk(read, chunk_size):
+            yield chunk
+
+    async def aread(self) -> bytes:
+        """Read the rest of the body."""
+        try:
+            return await self._response.read()
+        except _ERRORS as exc:
+            raise _translate(exc, self._request) from _cause(exc)
+
+
+async def rechunk(read: Callable[[int], Awaitable[bytes]], chunk_size: int) -> AsyncIterator[bytes]:
+    """Yield chunks of exactly ``chunk_size`` bytes (the last may be shorter).
+
+    ``read(n)`` returns at most ``n`` bytes, ``b""`` at the end. Only what is yielded
+    is ever read, so ``aread()`` after a partial iteration gets exactly the rest.
+    Shared by the transports so both chunk alike whatever the network delivers.
+    """
+    buffer = bytearray()
+    while data := await read(chunk_size - len(buffer)):
+        if not buffer and len(data) == chunk_size:
+            yield data
+            continue
+        buffer += data
+        if len(buffer) == chunk_size:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+class _LoopGuard:
+    """Closes a loop-bound resource when its event loop finalises async generators.
+
+    ``asyncio.run`` and ``asyncio.Runner`` (so also pytest-asyncio, and notebooks or
+    scripts calling ``asyncio.run`` more than once) call
+    ``loop.shutdown_asyncgens()`` while the loop can still run coroutines. The
+    guard is a suspended async generator registered with the loop; that call
+    resumes it and it awaits ``close()`` -- a graceful close in the right loop,
+    before the sockets would be orphaned. If the owner drops the guard while the
+    loop runs, asyncio's finaliser hook schedules the same close. ``disarm()``
+    finishes the generator synchronously without closing anything.
+    """
+
+    __slots__ = ("_agen", "_target")
+
+    def __init__(self, close: Callable[[], Awaitable[object]]) -> None:
+        # The generator holds the list, not the guard: no reference cycle.
+        self._target: list[Callable[[], Awaitable[object]]] = [close]
+        self._agen = _close_at_shutdown(self._target)
+
+    async def start(self) -> None:
+        """Register with the running loop (runs the generator to its ``yield``)."""
+        await self._agen.__anext__()
+
+    def disarm(self) -> None:
+        """Forget the resource and finish the generator; never awaits, never raises."""
+        self._target.clear()
+        closer = self._agen.aclose()
+        try:
+            closer.send(None)
+        except StopIteration:
+            return
+        except RuntimeError:  # pragma: no cover - its loop is closing the resource right now
+            closer.close()
+            return
+        closer.close()  # pragma: no cover - the disarmed generator never suspends
+
+
+async def _close_at_shutdown(
+    target: list[Callable[[], Awaitable[object]]],
+) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        if target:
+            close = target.pop()
+            await close()
+
+
+def _discard(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
+    """Dispose of a session whose loop is not the running one, without awaiting.
+
+    A loop still running (in another thread) closes the session itself. Otherwise the
+    connector is closed synchronously: that marks the session closed (so aiohttp
+    does not warn "Unclosed client session"/"Unclosed connector") and, if the loop
+    has not been closed, hands the sockets' closing to it.
+    """
+    if session.closed:
+        return
+    if loop.is_running():
+        asyncio.run_coroutine_threadsafe(session.close(), loop)
+        return
+    connector = session.connector
+    if connector is not None:
+        connector._close()  # sync counterpart of `await connector.close()`
+
+
+def _cached(
+    cache: dict[float | None, aiohttp.ClientTimeout], key: float | None, **kwargs: Any
+) -> aiohttp.ClientTimeout:
+    if len(cache) >= _TIMEOUT_CACHE_SIZE:
+        cache.clear()
+    timeout = cache[key] = aiohttp.ClientTimeout(**kwargs)
+    return timeout
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names lower-cased; repeated headers joined with ", " (as httpx does)."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def _without_content_type(request: Request) -> dict[str, str]:
+    # A multipart body brings its own Content-Type (with the boundary).
+    return {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
+
+
+def _form_data(form: Multipart) -> aiohttp.FormData:
+    data = aiohttp.FormData(default_to_multipart=True)
+    for name, value in form.fields.items():
+        data.add_field(name, value)
+    for name, upload in form.files.items():
+        data.add_field(
+            name, upload.content, filename=upload.filename, content_type=upload.content_type
+        )
+    return data
+
+
+async def _read_capped(content: aiohttp.StreamReader, limit: int, request: Request) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await content.readany():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(request, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(request: Request, limit: int) -> TransportError:
+    return TransportError(
+        f"{request.method} {request.url}: response body larger than max_response_size "
+        f"({limit} bytes)",
+        sent=True,
+    )
+
+
+def _closed_error(what: str, request: Request) -> TransportError:
+    return TransportError(f"{request.method} {request.url}: the {what} is closed", sent=False)
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    # ClientResponseError's repr carries request_info, headers included: keep it out
+    # of the chain (tracebacks and error trackers render causes).
+    return None if isinstance(exc, aiohttp.ClientResponseError) else exc
+
+
+def _translate(exc: BaseException, request: Request) -> TransportError:
+    """Map an aiohttp/asyncio/OS error to TransportError; never mentions headers."""
+    where = f"{request.method} {request.url}"
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return RequestTimeout(f"{where}: timed out connecting", sent=False)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return TransportError(f"{where}: could not connect: {_describe(exc)}", sent=False)
+    if isinstance(exc, asyncio.TimeoutError):
+        return RequestTimeout(f"{where}: timed out", sent=True)
+    if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)) and not isinstance(
+        exc, aiohttp.RedirectClientError
+    ):
+        return TransportError(f"{where}: invalid URL", sent=False)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return TransportError(f"{where}: the server closed the connection", sent=True)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return TransportError(
+            f"{where}: malformed or truncated response body: {_describe(exc)}", sent=True
+        )
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return TransportError(f"{where}: {type(exc).__name__}: {_describe(exc)}", sent=True)
+    return TransportError(f"{where}: {_describe(exc)}", sent=True)
+
+
+def _describe(exc: BaseException) -> str:
+    """``str(exc)`` cut to a line, or the class name if that is empty or fails (it can)."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = ""
+    if len(text) > _MAX_DETAIL:  # parser errors quote what they could not parse
+        text = text[:_MAX_DETAIL] + "..."
+    return text or type(exc).__name__
