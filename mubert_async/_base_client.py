@@ -13,7 +13,7 @@ from urllib.parse import quote
 import anyio
 import msgspec
 
-from ._config import Credentials, resolve_base_url
+from ._config import AuthScheme, resolve_base_url, resolve_credentials
 from ._logging import logger, redact_headers
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -75,11 +75,18 @@ def _check_retries(value: int) -> int:
 
 
 class BaseClient:
-    """Sends requests for one set of credentials and turns answers into models or errors."""
+    """Sends requests for one set of credentials and turns answers into models or errors.
+
+    Subclasses name their API directory's ``auth`` scheme (header and environment
+    variable names) and bind their resource namespaces in ``_init_resources``.
+    """
+
+    auth: AuthScheme
 
     def __init__(
         self,
-        credentials: Credentials,
+        id_value: str | None,
+        token_value: str | None,
         *,
         base_url: str | None,
         transport: Transport | None,
@@ -87,6 +94,7 @@ class BaseClient:
         max_retries: int,
         retry: RetryPolicy | None,
     ) -> None:
+        credentials = resolve_credentials(id_value, token_value, self.auth)
         self._credentials = credentials
         self._base_url = resolve_base_url(base_url)
         self._timeout = _check_timeout(timeout)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._base_client import BaseClient
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, resolve_credentials
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, PUBLIC_AUTH, SERVICE_AUTH
 from ._retry import RetryPolicy
 from ._validation import check_int
 from .errors import InvalidRequestError
@@ -38,6 +38,7 @@ class MubertClient(BaseClient):
     """Track generation and lookup."""
     library: Library
     """The curated music library."""
+    auth = PUBLIC_AUTH
 
     def __init__(
         self,
@@ -51,17 +52,10 @@ class MubertClient(BaseClient):
         max_concurrent_generations: int | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        credentials = resolve_credentials(
-            customer_id,
-            access_token,
-            id_header="customer-id",
-            token_header="access-token",
-            id_env="MUBERT_CUSTOMER_ID",
-            token_env="MUBERT_ACCESS_TOKEN",
-        )
         self._max_concurrent_generations = _check_concurrency(max_concurrent_generations)
         super().__init__(
-            credentials,
+            customer_id,
+            access_token,
             base_url=base_url,
             transport=transport,
             timeout=timeout,
@@ -92,6 +86,7 @@ class MubertServiceClient(BaseClient):
     """The company's licenses."""
     customers: Customers
     """The company's customers."""
+    auth = SERVICE_AUTH
 
     def __init__(
         self,
@@ -104,16 +99,9 @@ class MubertServiceClient(BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry: RetryPolicy | None = None,
     ) -> None:
-        credentials = resolve_credentials(
+        super().__init__(
             company_id,
             license_token,
-            id_header="company-id",
-            token_header="license-token",
-            id_env="MUBERT_COMPANY_ID",
-            token_env="MUBERT_LICENSE_TOKEN",
-        )
-        super().__init__(
-            credentials,
             base_url=base_url,
             transport=transport,
             timeout=timeout,

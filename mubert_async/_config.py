@@ -13,6 +13,9 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "PUBLIC_AUTH",
+    "SERVICE_AUTH",
+    "AuthScheme",
     "Credentials",
     "resolve_base_url",
     "resolve_credentials",
@@ -26,6 +29,24 @@ DEFAULT_MAX_RETRIES = 2
 """How many times a failed request is repeated when repeating it is safe."""
 
 ENV_BASE_URL = "MUBERT_BASE_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthScheme:
+    """How one API directory authenticates: its two headers and their environment variables."""
+
+    id_header: str
+    token_header: str
+    id_env: str
+    token_env: str
+
+
+PUBLIC_AUTH = AuthScheme("customer-id", "access-token", "MUBERT_CUSTOMER_ID", "MUBERT_ACCESS_TOKEN")
+"""Customers, on the public directory."""
+SERVICE_AUTH = AuthScheme(
+    "company-id", "license-token", "MUBERT_COMPANY_ID", "MUBERT_LICENSE_TOKEN"
+)
+"""The company, on the service directory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,30 +71,24 @@ class Credentials:
 
 
 def resolve_credentials(
-    id_value: str | None,
-    token_value: str | None,
-    *,
-    id_header: str,
-    token_header: str,
-    id_env: str,
-    token_env: str,
+    id_value: str | None, token_value: str | None, scheme: AuthScheme
 ) -> Credentials:
     """Credentials from the arguments, else the environment; AuthenticationError if missing."""
-    id_value = id_value if id_value is not None else os.environ.get(id_env)
-    token_value = token_value if token_value is not None else os.environ.get(token_env)
+    id_value = id_value if id_value is not None else os.environ.get(scheme.id_env)
+    token_value = token_value if token_value is not None else os.environ.get(scheme.token_env)
     missing = [
         env
-        for env, value in ((id_env, id_value), (token_env, token_value))
+        for env, value in ((scheme.id_env, id_value), (scheme.token_env, token_value))
         if not isinstance(value, str) or not value.strip()
     ]
     if missing or id_value is None or token_value is None:
         raise AuthenticationError(
             f"missing credentials: pass them to the client or set {' and '.join(missing)}"
         )
-    for header, value in ((id_header, id_value), (token_header, token_value)):
+    for header, value in ((scheme.id_header, id_value), (scheme.token_header, token_value)):
         if any(c in value for c in "\r\n\x00"):
             raise InvalidRequestError(header, "must not contain line breaks or NUL")
-    return Credentials(id_header, id_value.strip(), token_header, token_value.strip())
+    return Credentials(scheme.id_header, id_value.strip(), scheme.token_header, token_value.strip())
 
 
 def _is_loopback(host: str) -> bool:

@@ -24,13 +24,12 @@ from ._clock import ManualClock
 from ._fake import FakeMubert
 from ._faults import Fault, FaultSet
 from ._model import FakeCustomer, FakeStats
-from ._transport import FakeStreamResponse, FakeTransport
+from ._transport import FakeTransport
 
 __all__ = [
     "FakeCustomer",
     "FakeMubert",
     "FakeStats",
-    "FakeStreamResponse",
     "FakeTransport",
     "Fault",
     "FaultSet",

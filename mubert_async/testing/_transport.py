@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import anyio
 import anyio.lowlevel
 
-from ..errors import RequestTimeout, TransportError
+from ..errors import RequestTimeout
 from ..transport._base import Request, Response, StreamResponse, Transport
+from ..transport._shared import BufferedStream
 from ._faults import run_exchange
 
 if TYPE_CHECKING:
     from ._fake import FakeMubert
 
-__all__ = ["FakeStreamResponse", "FakeTransport"]
+__all__ = ["FakeTransport"]
 
 
 class FakeTransport:
@@ -54,48 +55,13 @@ class FakeTransport:
     async def stream(self, request: Request) -> AsyncIterator[StreamResponse]:
         """Answer ``request``; the body is read from the yielded response in chunks."""
         response, cut = await self._exchange(request, stream=True)
-        yield FakeStreamResponse(response, reset_midway=cut)
+        yield BufferedStream(response, reset_after=len(response.content) // 2 if cut else None)
 
     async def aclose(self) -> None:
         """Nothing to release."""
 
     def __repr__(self) -> str:
         return f"FakeTransport({self._fake!r})"
-
-
-class FakeStreamResponse:
-    """A response read incrementally; with ``reset_midway`` the body breaks off halfway."""
-
-    def __init__(self, response: Response, *, reset_midway: bool = False) -> None:
-        self._response = response
-        self._position = 0
-        self._end = len(response.content) // 2 if reset_midway else len(response.content)
-        self._reset_midway = reset_midway
-
-    @property
-    def status(self) -> int:
-        """The HTTP status code."""
-        return self._response.status
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """The response headers, with lower-case names."""
-        return self._response.headers
-
-    async def aiter_bytes(self, chunk_size: int = 65536) -> AsyncIterator[bytes]:
-        """Yield the rest of the body in chunks of at most ``chunk_size`` bytes."""
-        content = self._response.content
-        while self._position < self._end:
-            chunk = content[self._position : min(self._position + chunk_size, self._end)]
-            self._position += len(chunk)
-            yield chunk
-            await anyio.lowlevel.checkpoint()
-        if self._reset_midway:
-            raise TransportError("simulated connection reset while reading the body")
-
-    async def aread(self) -> bytes:
-        """Read the rest of the body."""
-        return b"".join([chunk async for chunk in self.aiter_bytes()])
 
 
 if TYPE_CHECKING:

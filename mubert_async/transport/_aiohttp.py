@@ -16,7 +16,7 @@ Resource rules (see STYLE.md: no "Unclosed client session", no loop confusion):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
@@ -24,13 +24,12 @@ import aiohttp
 
 from ..errors import RequestTimeout, TransportError
 from ._base import Multipart, Request, Response, StreamResponse
+from ._shared import CHUNK, LoopGuard, closed_error, describe, rechunk, too_large
 
 __all__ = ["AiohttpTransport"]
 
 _MiB: Final = 1024 * 1024
-_CHUNK: Final = 65536
 _TIMEOUT_CACHE_SIZE: Final = 64
-_MAX_DETAIL: Final = 200
 
 # What aiohttp and asyncio raise below the HTTP level. RuntimeError is only caught to
 # recognise a closed user session; anything else is re-raised as a programming error.
@@ -64,7 +63,7 @@ class AiohttpTransport:
         self._session: aiohttp.ClientSession | None = session
         self._owns = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._guard: _LoopGuard | None = None
+        self._guard: LoopGuard | None = None
         self._closed = False
         self._limit = limit
         self._limit_per_host = limit_per_host
@@ -86,39 +85,23 @@ class AiohttpTransport:
 
     async def send(self, request: Request) -> Response:
         """Send ``request`` and read the whole response body."""
-        session = self._session
-        if session is None or self._loop is not asyncio.get_running_loop():
-            session = await self._bind()
         timeout = self._send_timeouts.get(request.timeout)
         if timeout is None:
             timeout = _cached(self._send_timeouts, request.timeout, total=request.timeout)
-        form = request.form
+        resp = await self._open(request, timeout)
         try:
-            resp = await session.request(
-                request.method,
-                request.url,
-                params=request.params,
-                headers=request.headers if form is None else _without_content_type(request),
-                data=request.content if form is None else _form_data(form),
-                timeout=timeout,
-                allow_redirects=request.follow_redirects,
-            )
             try:
                 length = resp.content_length
                 if length is None or "Content-Encoding" in resp.headers:
                     body = await _read_capped(resp.content, self._max, request)
                 elif length > self._max and request.method != "HEAD":
-                    raise _too_large(request, self._max)
+                    raise too_large(request, self._max)
                 else:
                     body = await resp.read()
             finally:
                 resp.release()
         except _ERRORS as exc:
             raise _translate(exc, request) from _cause(exc)
-        except RuntimeError as exc:
-            if not session.closed:
-                raise
-            raise _closed_error("aiohttp session", request) from exc
         return Response(resp.status, _lower(resp.headers), body)
 
     @asynccontextmanager
@@ -129,9 +112,6 @@ class AiohttpTransport:
         body was not read to the end or the block was cancelled). The timeout bounds
         connecting and each read, not the whole download.
         """
-        session = self._session
-        if session is None or self._loop is not asyncio.get_running_loop():
-            session = await self._bind()
         timeout = self._stream_timeouts.get(request.timeout)
         if timeout is None:
             timeout = _cached(
@@ -141,9 +121,24 @@ class AiohttpTransport:
                 connect=request.timeout,
                 sock_read=request.timeout,
             )
+        resp = await self._open(request, timeout)
+        try:
+            yield _AiohttpStream(resp, request)
+        except BaseException:
+            resp.close()
+            raise
+        resp.release()
+
+    async def _open(
+        self, request: Request, timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.ClientResponse:
+        """Send ``request`` and return the response with its body unread."""
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = await self._bind()
         form = request.form
         try:
-            resp = await session.request(
+            return await session.request(
                 request.method,
                 request.url,
                 params=request.params,
@@ -157,13 +152,7 @@ class AiohttpTransport:
         except RuntimeError as exc:
             if not session.closed:
                 raise
-            raise _closed_error("aiohttp session", request) from exc
-        try:
-            yield _AiohttpStream(resp, request)
-        except BaseException:
-            resp.close()
-            raise
-        resp.release()
+            raise closed_error("aiohttp session", request) from exc
 
     async def aclose(self) -> None:
         """Close the session if the transport created it. Safe to call twice."""
@@ -199,7 +188,7 @@ class AiohttpTransport:
             _discard(stale, self._loop)
         connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host)
         session = aiohttp.ClientSession(connector=connector)
-        guard = _LoopGuard(session.close)
+        guard = LoopGuard(session.close)
         await guard.start()
         self._session, self._loop, self._guard = session, loop, guard
         return session
@@ -219,7 +208,7 @@ class _AiohttpStream:
     def __repr__(self) -> str:
         return f"<StreamResponse status={self.status}>"
 
-    async def aiter_bytes(self, chunk_size: int = _CHUNK) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
         """Yield the body in chunks of exactly ``chunk_size`` bytes (the last may be shorter)."""
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
@@ -240,75 +229,6 @@ class _AiohttpStream:
             return await self._response.read()
         except _ERRORS as exc:
             raise _translate(exc, self._request) from _cause(exc)
-
-
-async def rechunk(read: Callable[[int], Awaitable[bytes]], chunk_size: int) -> AsyncIterator[bytes]:
-    """Yield chunks of exactly ``chunk_size`` bytes (the last may be shorter).
-
-    ``read(n)`` returns at most ``n`` bytes, ``b""`` at the end. Only what is yielded
-    is ever read, so ``aread()`` after a partial iteration gets exactly the rest.
-    Shared by the transports so both chunk alike whatever the network delivers.
-    """
-    buffer = bytearray()
-    while data := await read(chunk_size - len(buffer)):
-        if not buffer and len(data) == chunk_size:
-            yield data
-            continue
-        buffer += data
-        if len(buffer) == chunk_size:
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
-
-
-class _LoopGuard:
-    """Closes a loop-bound resource when its event loop finalises async generators.
-
-    ``asyncio.run`` and ``asyncio.Runner`` (so also pytest-asyncio, and notebooks or
-    scripts calling ``asyncio.run`` more than once) call
-    ``loop.shutdown_asyncgens()`` while the loop can still run coroutines. The
-    guard is a suspended async generator registered with the loop; that call
-    resumes it and it awaits ``close()`` -- a graceful close in the right loop,
-    before the sockets would be orphaned. If the owner drops the guard while the
-    loop runs, asyncio's finaliser hook schedules the same close. ``disarm()``
-    finishes the generator synchronously without closing anything.
-    """
-
-    __slots__ = ("_agen", "_target")
-
-    def __init__(self, close: Callable[[], Awaitable[object]]) -> None:
-        # The generator holds the list, not the guard: no reference cycle.
-        self._target: list[Callable[[], Awaitable[object]]] = [close]
-        self._agen = _close_at_shutdown(self._target)
-
-    async def start(self) -> None:
-        """Register with the running loop (runs the generator to its ``yield``)."""
-        await self._agen.__anext__()
-
-    def disarm(self) -> None:
-        """Forget the resource and finish the generator; never awaits, never raises."""
-        self._target.clear()
-        closer = self._agen.aclose()
-        try:
-            closer.send(None)
-        except StopIteration:
-            return
-        except RuntimeError:  # pragma: no cover - its loop is closing the resource right now
-            closer.close()
-            return
-        closer.close()  # pragma: no cover - the disarmed generator never suspends
-
-
-async def _close_at_shutdown(
-    target: list[Callable[[], Awaitable[object]]],
-) -> AsyncGenerator[None, None]:
-    try:
-        yield
-    finally:
-        if target:
-            close = target.pop()
-            await close()
 
 
 def _discard(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
@@ -369,21 +289,9 @@ async def _read_capped(content: aiohttp.StreamReader, limit: int, request: Reque
     while chunk := await content.readany():
         size += len(chunk)
         if size > limit:
-            raise _too_large(request, limit)
+            raise too_large(request, limit)
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _too_large(request: Request, limit: int) -> TransportError:
-    return TransportError(
-        f"{request.method} {request.url}: response body larger than max_response_size "
-        f"({limit} bytes)",
-        sent=True,
-    )
-
-
-def _closed_error(what: str, request: Request) -> TransportError:
-    return TransportError(f"{request.method} {request.url}: the {what} is closed", sent=False)
 
 
 def _cause(exc: BaseException) -> BaseException | None:
@@ -398,7 +306,7 @@ def _translate(exc: BaseException, request: Request) -> TransportError:
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return RequestTimeout(f"{where}: timed out connecting", sent=False)
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return TransportError(f"{where}: could not connect: {_describe(exc)}", sent=False)
+        return TransportError(f"{where}: could not connect: {describe(exc)}", sent=False)
     if isinstance(exc, asyncio.TimeoutError):
         return RequestTimeout(f"{where}: timed out", sent=True)
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)) and not isinstance(
@@ -409,19 +317,8 @@ def _translate(exc: BaseException, request: Request) -> TransportError:
         return TransportError(f"{where}: the server closed the connection", sent=True)
     if isinstance(exc, aiohttp.ClientPayloadError):
         return TransportError(
-            f"{where}: malformed or truncated response body: {_describe(exc)}", sent=True
+            f"{where}: malformed or truncated response body: {describe(exc)}", sent=True
         )
     if isinstance(exc, aiohttp.ClientResponseError):
-        return TransportError(f"{where}: {type(exc).__name__}: {_describe(exc)}", sent=True)
-    return TransportError(f"{where}: {_describe(exc)}", sent=True)
-
-
-def _describe(exc: BaseException) -> str:
-    """``str(exc)`` cut to a line, or the class name if that is empty or fails (it can)."""
-    try:
-        text = str(exc)
-    except Exception:
-        text = ""
-    if len(text) > _MAX_DETAIL:  # parser errors quote what they could not parse
-        text = text[:_MAX_DETAIL] + "..."
-    return text or type(exc).__name__
+        return TransportError(f"{where}: {type(exc).__name__}: {describe(exc)}", sent=True)
+    return TransportError(f"{where}: {describe(exc)}", sent=True)

@@ -12,12 +12,11 @@ import anyio
 import httpx
 
 from ..errors import RequestTimeout, TransportError
-from ._aiohttp import _describe, _LoopGuard, rechunk
 from ._base import Multipart, Request, Response, StreamResponse
+from ._shared import CHUNK, LoopGuard, closed_error, describe, rechunk, too_large
 
 __all__ = ["HttpxTransport"]
 
-_CHUNK: Final = 65536
 
 # TimeoutError: the deadline on reading the body (anyio.fail_after raises the builtin).
 _ERRORS: Final = (httpx.HTTPError, httpx.InvalidURL, TimeoutError, OSError)
@@ -50,7 +49,7 @@ class HttpxTransport:
         self._owns = client is None
         self._limits = limits
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._guard: _LoopGuard | None = None
+        self._guard: LoopGuard | None = None
         self._closed = False
         self._max = max_response_size
 
@@ -68,14 +67,9 @@ class HttpxTransport:
 
     async def send(self, request: Request) -> Response:
         """Send ``request`` and read the whole response body."""
-        client = self._client
-        if client is None or self._loop is not asyncio.get_running_loop():
-            client = await self._bind()
         started = time.monotonic()
+        response = await self._open(request)
         try:
-            response = await client.send(
-                _build(client, request), stream=True, follow_redirects=request.follow_redirects
-            )
             try:
                 remaining = None
                 if request.timeout is not None:
@@ -86,10 +80,6 @@ class HttpxTransport:
                 await response.aclose()
         except _ERRORS as exc:
             raise _translate(exc, request) from exc
-        except RuntimeError as exc:
-            if not client.is_closed:
-                raise
-            raise _closed_error("httpx client", request) from exc
         return Response(response.status_code, dict(response.headers.items()), body)
 
     @asynccontextmanager
@@ -99,11 +89,19 @@ class HttpxTransport:
         The response is closed when the block exits. The timeout bounds connecting and
         each read, not the whole download.
         """
+        body = _HttpxStream(await self._open(request), request)
+        try:
+            yield body
+        finally:
+            await body.aclose()
+
+    async def _open(self, request: Request) -> httpx.Response:
+        """Send ``request`` and return the response with its body unread."""
         client = self._client
         if client is None or self._loop is not asyncio.get_running_loop():
             client = await self._bind()
         try:
-            response = await client.send(
+            return await client.send(
                 _build(client, request), stream=True, follow_redirects=request.follow_redirects
             )
         except _ERRORS as exc:
@@ -111,12 +109,7 @@ class HttpxTransport:
         except RuntimeError as exc:
             if not client.is_closed:
                 raise
-            raise _closed_error("httpx client", request) from exc
-        body = _HttpxStream(response, request)
-        try:
-            yield body
-        finally:
-            await body.aclose()
+            raise closed_error("httpx client", request) from exc
 
     async def aclose(self) -> None:
         """Close the client if the transport created it. Safe to call twice."""
@@ -156,7 +149,7 @@ class HttpxTransport:
                 asyncio.run_coroutine_threadsafe(stale.aclose(), self._loop)
         kwargs: dict[str, Any] = {} if self._limits is None else {"limits": self._limits}
         client = httpx.AsyncClient(**kwargs)
-        guard = _LoopGuard(client.aclose)
+        guard = LoopGuard(client.aclose)
         await guard.start()
         self._client, self._loop, self._guard = client, loop, guard
         return client
@@ -167,13 +160,13 @@ class HttpxTransport:
         if request.method == "HEAD":
             return b""
         if length is not None and length.isdigit() and int(length) > limit:
-            raise _too_large(request, limit)
+            raise too_large(request, limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > limit:
-                raise _too_large(request, limit)
+                raise too_large(request, limit)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -212,7 +205,7 @@ class _HttpxStream:
         self._pending = b""
         return data
 
-    async def aiter_bytes(self, chunk_size: int = _CHUNK) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
         """Yield the body in chunks of exactly ``chunk_size`` bytes (the last may be shorter)."""
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
@@ -267,22 +260,10 @@ def _files(form: Multipart) -> list[tuple[str, Any]]:
     return parts
 
 
-def _too_large(request: Request, limit: int) -> TransportError:
-    return TransportError(
-        f"{request.method} {request.url}: response body larger than max_response_size "
-        f"({limit} bytes)",
-        sent=True,
-    )
-
-
-def _closed_error(what: str, request: Request) -> TransportError:
-    return TransportError(f"{request.method} {request.url}: the {what} is closed", sent=False)
-
-
 def _translate(exc: BaseException, request: Request) -> TransportError:
     """Map an httpx error to TransportError; never mentions headers."""
     where = f"{request.method} {request.url}"
-    detail = _describe(exc)
+    detail = describe(exc)
     if isinstance(exc, httpx.ConnectTimeout):
         return RequestTimeout(f"{where}: timed out connecting", sent=False)
     if isinstance(exc, httpx.PoolTimeout):

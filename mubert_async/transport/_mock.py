@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from ._base import Request, Response, StreamResponse
+from ._shared import BufferedStream
 
 __all__ = ["BufferedStream", "MockTransport"]
 
@@ -42,33 +43,3 @@ class MockTransport:
 
     async def aclose(self) -> None:
         """Do nothing: there is nothing to release."""
-
-
-class BufferedStream:
-    """A ``StreamResponse`` over a complete ``Response`` already in memory."""
-
-    __slots__ = ("_content", "_offset", "headers", "status")
-
-    def __init__(self, response: Response) -> None:
-        self.status: int = response.status
-        self.headers: Mapping[str, str] = response.headers
-        self._content = response.content
-        self._offset = 0
-
-    def __repr__(self) -> str:
-        return f"<BufferedStream status={self.status} size={len(self._content)}>"
-
-    async def aiter_bytes(self, chunk_size: int = 65536) -> AsyncIterator[bytes]:
-        """Yield the rest of the content in ``chunk_size`` chunks (the last may be shorter)."""
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be >= 1")
-        while self._offset < len(self._content):
-            chunk = self._content[self._offset : self._offset + chunk_size]
-            self._offset += len(chunk)
-            yield chunk
-
-    async def aread(self) -> bytes:
-        """Return the rest of the content."""
-        rest = self._content[self._offset :]
-        self._offset = len(self._content)
-        return rest

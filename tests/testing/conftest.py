@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from mubert_async.testing import FakeCustomer, FakeMubert, ManualClock
+from mubert_async.testing import FakeCustomer, FakeMubert
 from mubert_async.transport import Multipart, Request, Response
 
 BASE = "https://music-api.mubert.com/api/v3"
@@ -100,16 +100,6 @@ class Api:
 
     async def get(self, url: str) -> Reply:
         return reply(await self.fake.handle(Request("GET", url)))
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def fake(clock: ManualClock) -> FakeMubert:
-    return FakeMubert(clock=clock, generation_time=10.0)
 
 
 @pytest.fixture
