@@ -16,6 +16,7 @@ Resource rules (see STYLE.md: no "Unclosed client session", no loop confusion):
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -24,7 +25,7 @@ import aiohttp
 
 from ..errors import RequestTimeout, TransportError
 from ._base import Multipart, Request, Response, StreamResponse
-from ._shared import CHUNK, LoopGuard, closed_error, describe, rechunk, too_large
+from ._shared import CHUNK, LoopBound, closed_error, describe, rechunk, too_large
 
 __all__ = ["AiohttpTransport"]
 
@@ -60,20 +61,19 @@ class AiohttpTransport:
     ) -> None:
         if max_response_size < 0:
             raise ValueError("max_response_size must be >= 0")
-        self._session: aiohttp.ClientSession | None = session
-        self._owns = session is None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._guard: LoopGuard | None = None
-        self._closed = False
-        self._limit = limit
-        self._limit_per_host = limit_per_host
+        self._pool = LoopBound(
+            session,
+            create=functools.partial(_new_session, limit, limit_per_host),
+            close=aiohttp.ClientSession.close,
+            discard=_discard,
+        )
         self._max = max_response_size
         self._send_timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
         self._stream_timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<AiohttpTransport {state} owns_session={self._owns}>"
+        state = "closed" if self._pool.closed else "open"
+        return f"<AiohttpTransport {state} owns_session={self._pool.owns}>"
 
     async def __aenter__(self) -> AiohttpTransport:
         """Return the transport; ``aclose()`` runs when the block exits."""
@@ -133,9 +133,7 @@ class AiohttpTransport:
         self, request: Request, timeout: aiohttp.ClientTimeout
     ) -> aiohttp.ClientResponse:
         """Send ``request`` and return the response with its body unread."""
-        session = self._session
-        if session is None or self._loop is not asyncio.get_running_loop():
-            session = await self._bind()
+        session = await self._pool.get()
         form = request.form
         try:
             return await session.request(
@@ -156,42 +154,12 @@ class AiohttpTransport:
 
     async def aclose(self) -> None:
         """Close the session if the transport created it. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        session, guard, loop = self._session, self._guard, self._loop
-        self._session = self._guard = None
-        if session is None or not self._owns:
-            return
-        if guard is not None:
-            guard.disarm()
-        if loop is asyncio.get_running_loop():
-            await session.close()
-        elif loop is not None:
-            _discard(session, loop)
+        await self._pool.aclose()
 
-    async def _bind(self) -> aiohttp.ClientSession:
-        """Return the session for the running loop, creating (or re-creating) it."""
-        if self._closed:
-            raise TransportError("transport is closed", sent=False)
-        loop = asyncio.get_running_loop()
-        stale = self._session
-        if stale is not None and self._loop is loop:
-            return stale
-        if not self._owns:
-            assert stale is not None
-            self._loop = loop
-            return stale
-        if stale is not None and self._loop is not None:
-            if self._guard is not None:
-                self._guard.disarm()
-            _discard(stale, self._loop)
-        connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host)
-        session = aiohttp.ClientSession(connector=connector)
-        guard = LoopGuard(session.close)
-        await guard.start()
-        self._session, self._loop, self._guard = session, loop, guard
-        return session
+
+def _new_session(limit: int, limit_per_host: int) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit_per_host)
+    return aiohttp.ClientSession(connector=connector)
 
 
 class _AiohttpStream:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ import httpx
 
 from ..errors import RequestTimeout, TransportError
 from ._base import Multipart, Request, Response, StreamResponse
-from ._shared import CHUNK, LoopGuard, closed_error, describe, rechunk, too_large
+from ._shared import CHUNK, LoopBound, closed_error, describe, rechunk, too_large
 
 __all__ = ["HttpxTransport"]
 
@@ -45,17 +46,17 @@ class HttpxTransport:
     ) -> None:
         if max_response_size < 0:
             raise ValueError("max_response_size must be >= 0")
-        self._client: httpx.AsyncClient | None = client
-        self._owns = client is None
-        self._limits = limits
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._guard: LoopGuard | None = None
-        self._closed = False
+        self._pool = LoopBound(
+            client,
+            create=functools.partial(_new_client, limits),
+            close=httpx.AsyncClient.aclose,
+            discard=_discard,
+        )
         self._max = max_response_size
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<HttpxTransport {state} owns_client={self._owns}>"
+        state = "closed" if self._pool.closed else "open"
+        return f"<HttpxTransport {state} owns_client={self._pool.owns}>"
 
     async def __aenter__(self) -> HttpxTransport:
         """Return the transport; ``aclose()`` runs when the block exits."""
@@ -97,9 +98,7 @@ class HttpxTransport:
 
     async def _open(self, request: Request) -> httpx.Response:
         """Send ``request`` and return the response with its body unread."""
-        client = self._client
-        if client is None or self._loop is not asyncio.get_running_loop():
-            client = await self._bind()
+        client = await self._pool.get()
         try:
             return await client.send(
                 _build(client, request), stream=True, follow_redirects=request.follow_redirects
@@ -113,46 +112,7 @@ class HttpxTransport:
 
     async def aclose(self) -> None:
         """Close the client if the transport created it. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
-        client, guard, loop = self._client, self._guard, self._loop
-        self._client = self._guard = None
-        if client is None or not self._owns:
-            return
-        if guard is not None:
-            guard.disarm()
-        if loop is asyncio.get_running_loop():
-            await client.aclose()
-        elif loop is not None and loop.is_running():
-            asyncio.run_coroutine_threadsafe(client.aclose(), loop)
-
-    async def _bind(self) -> httpx.AsyncClient:
-        """Return the client for the running loop, creating (or re-creating) it."""
-        if self._closed:
-            raise TransportError("transport is closed", sent=False)
-        loop = asyncio.get_running_loop()
-        stale = self._client
-        if stale is not None and self._loop is loop:
-            return stale
-        if not self._owns:
-            assert stale is not None
-            self._loop = loop
-            return stale
-        if stale is not None and self._loop is not None:
-            # Its connections belong to another loop. A loop that ended through
-            # asyncio.run already closed the client (see _LoopGuard); one running in
-            # another thread closes it itself; otherwise there is nothing to await with.
-            if self._guard is not None:
-                self._guard.disarm()
-            if self._loop.is_running():
-                asyncio.run_coroutine_threadsafe(stale.aclose(), self._loop)
-        kwargs: dict[str, Any] = {} if self._limits is None else {"limits": self._limits}
-        client = httpx.AsyncClient(**kwargs)
-        guard = LoopGuard(client.aclose)
-        await guard.start()
-        self._client, self._loop, self._guard = client, loop, guard
-        return client
+        await self._pool.aclose()
 
     async def _read_capped(self, response: httpx.Response, request: Request) -> bytes:
         limit = self._max
@@ -169,6 +129,20 @@ class HttpxTransport:
                 raise too_large(request, limit)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _new_client(limits: httpx.Limits | None) -> httpx.AsyncClient:
+    return httpx.AsyncClient() if limits is None else httpx.AsyncClient(limits=limits)
+
+
+def _discard(client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
+    """Dispose of a client whose loop is not the running one, without awaiting.
+
+    A loop that ended through ``asyncio.run`` already closed it (``LoopGuard``); one
+    running in another thread closes it itself; otherwise there is nothing to await with.
+    """
+    if loop.is_running():
+        asyncio.run_coroutine_threadsafe(client.aclose(), loop)
 
 
 class _HttpxStream:

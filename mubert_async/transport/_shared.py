@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 import anyio.lowlevel
 
@@ -13,6 +15,7 @@ from ._base import Request, Response
 __all__ = [
     "CHUNK",
     "BufferedStream",
+    "LoopBound",
     "LoopGuard",
     "closed_error",
     "describe",
@@ -23,6 +26,8 @@ __all__ = [
 CHUNK: Final = 65536
 """Default chunk size of ``aiter_bytes``."""
 _MAX_DETAIL: Final = 200
+
+R = TypeVar("R")
 
 
 async def rechunk(read: Callable[[int], Awaitable[bytes]], chunk_size: int) -> AsyncIterator[bytes]:
@@ -151,3 +156,81 @@ class BufferedStream:
     async def aread(self) -> bytes:
         """Return the rest of the content."""
         return b"".join([chunk async for chunk in self.aiter_bytes(max(1, len(self._content)))])
+
+
+class LoopBound(Generic[R]):
+    """One client-library resource (an aiohttp session, an httpx client) for the running loop.
+
+    A resource passed in is the caller's: used as is, never closed. Otherwise
+    ``create()`` makes one lazily, inside the running loop, on first use. That one
+    is closed in its own loop when the loop shuts down through ``asyncio.run`` (see
+    ``LoopGuard``), handed to ``discard(resource, old_loop)`` and replaced when used
+    from another loop, and closed by ``aclose()``. After ``aclose()`` every use
+    raises ``TransportError(sent=False)``.
+
+    The hooks must not reference the transport: the loop's guard keeps ``close``
+    alive, and it must not keep the transport alive with it.
+    """
+
+    __slots__ = ("_close", "_closed", "_create", "_discard", "_guard", "_loop", "owns", "resource")
+
+    def __init__(
+        self,
+        resource: R | None,
+        *,
+        create: Callable[[], R],
+        close: Callable[[R], Awaitable[object]],
+        discard: Callable[[R, asyncio.AbstractEventLoop], None],
+    ) -> None:
+        self.resource = resource
+        self.owns = resource is None
+        self._create, self._close, self._discard = create, close, discard
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard: LoopGuard | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once ``aclose()`` ran."""
+        return self._closed
+
+    async def get(self) -> R:
+        """The resource for the running loop, made or re-made when needed."""
+        resource = self.resource
+        if resource is not None and self._loop is asyncio.get_running_loop():
+            return resource
+        return await self._bind()
+
+    async def _bind(self) -> R:
+        if self._closed:
+            raise TransportError("transport is closed", sent=False)
+        loop = asyncio.get_running_loop()
+        stale = self.resource
+        if stale is not None and (self._loop is loop or not self.owns):
+            self._loop = loop
+            return stale
+        if stale is not None and self._loop is not None:
+            if self._guard is not None:
+                self._guard.disarm()
+            self._discard(stale, self._loop)
+        resource = self._create()
+        guard = LoopGuard(functools.partial(self._close, resource))
+        await guard.start()
+        self.resource, self._loop, self._guard = resource, loop, guard
+        return resource
+
+    async def aclose(self) -> None:
+        """Close the resource if it was made here. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        resource, guard, loop = self.resource, self._guard, self._loop
+        self.resource = self._guard = None
+        if resource is None or not self.owns:
+            return
+        if guard is not None:
+            guard.disarm()
+        if loop is asyncio.get_running_loop():
+            await self._close(resource)
+        elif loop is not None:
+            self._discard(resource, loop)

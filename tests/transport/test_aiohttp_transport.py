@@ -246,7 +246,7 @@ def no_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 def test_created_without_a_loop(caplog: pytest.LogCaptureFixture) -> None:
     with no_leaks(caplog):
         transport = AiohttpTransport()
-        assert transport._session is None
+        assert transport._pool.resource is None
         del transport
 
 
@@ -259,8 +259,8 @@ def test_used_in_two_asyncio_runs(
 
     async def use() -> int:
         response = await transport.send(Request("GET", f"{threaded_server.url}/echo"))
-        assert transport._session is not None
-        sessions.append(transport._session)
+        assert transport._pool.resource is not None
+        sessions.append(transport._pool.resource)
         return response.status
 
     with no_leaks(caplog):
@@ -281,13 +281,13 @@ def test_loop_closed_without_finalising(caplog: pytest.LogCaptureFixture) -> Non
         mocked.get(API, body=b"two")
         loop = asyncio.new_event_loop()
         first = loop.run_until_complete(transport.send(Request("GET", API)))
-        stale = transport._session
+        stale = transport._pool.resource
         loop.close()
         assert stale is not None and not stale.closed
         second = asyncio.run(transport.send(Request("GET", API)))
         assert (first.content, second.content) == (b"one", b"two")
         assert stale.closed
-        assert transport._session is not stale
+        assert transport._pool.resource is not stale
         asyncio.run(transport.aclose())
         del stale
 
@@ -298,7 +298,7 @@ def test_aclose_from_another_loop(caplog: pytest.LogCaptureFixture) -> None:
         mocked.get(API, body=b"")
         loop = asyncio.new_event_loop()
         loop.run_until_complete(transport.send(Request("GET", API)))
-        session = transport._session
+        session = transport._pool.resource
         loop.close()
         asyncio.run(transport.aclose())
         assert session is not None and session.closed
@@ -313,7 +313,7 @@ def test_forgotten_transport_is_closed_by_its_loop(
     async def main() -> None:
         transport = AiohttpTransport()
         await transport.send(Request("GET", f"{threaded_server.url}/echo"))
-        session = transport._session
+        session = transport._pool.resource
         assert session is not None
         del transport
         gc.collect()
@@ -339,7 +339,7 @@ def test_previous_loop_running_in_another_thread(
             url = f"{threaded_server.url}/echo"
             future = asyncio.run_coroutine_threadsafe(transport.send(Request("GET", url)), other)
             assert future.result(5).status == 200
-            stale = transport._session
+            stale = transport._pool.resource
             assert asyncio.run(transport.send(Request("GET", url))).status == 200
             assert stale is not None
             for _ in range(100):
@@ -363,7 +363,7 @@ def test_user_session_is_used_in_its_loop(caplog: pytest.LogCaptureFixture) -> N
             async with aiohttp.ClientSession() as session:
                 transport = AiohttpTransport(session)
                 assert (await transport.send(Request("GET", API))).content == b"x"
-                assert transport._session is session
+                assert transport._pool.resource is session
                 await transport.aclose()
                 assert not session.closed
 

@@ -115,8 +115,8 @@ def test_used_in_two_asyncio_runs(
 
     async def use() -> int:
         response = await transport.send(Request("GET", f"{threaded_server.url}/echo"))
-        assert transport._client is not None
-        clients.append(transport._client)
+        assert transport._pool.resource is not None
+        clients.append(transport._pool.resource)
         return response.status
 
     with no_leaks(caplog):
@@ -135,7 +135,7 @@ def test_forgotten_transport_is_closed_by_its_loop(
     async def main() -> None:
         transport = HttpxTransport()
         await transport.send(Request("GET", f"{threaded_server.url}/echo"))
-        client = transport._client
+        client = transport._pool.resource
         assert client is not None
         del transport
         gc.collect()
