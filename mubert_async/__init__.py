@@ -23,6 +23,7 @@ from .errors import (
     GenerationTimeoutError,
     InvalidRequestError,
     LicenseForbiddenError,
+    LinkExpiredError,
     MubertError,
     NotFoundError,
     PermissionDeniedError,
@@ -33,6 +34,7 @@ from .errors import (
     TransportError,
     ValidationError,
 )
+from .generation import BatchProgress, GenerationRun, PollPolicy
 from .models import (
     Customer,
     CustomerAccess,
@@ -59,6 +61,7 @@ __all__ = [
     "NOT_GIVEN",
     "APIError",
     "AuthenticationError",
+    "BatchProgress",
     "ConcurrencyLimitError",
     "Customer",
     "CustomerAccess",
@@ -67,6 +70,7 @@ __all__ = [
     "Generation",
     "GenerationFailedError",
     "GenerationResult",
+    "GenerationRun",
     "GenerationStatus",
     "GenerationTimeoutError",
     "Instrument",
@@ -76,6 +80,7 @@ __all__ = [
     "License",
     "LicenseForbiddenError",
     "LicenseLimits",
+    "LinkExpiredError",
     "Mode",
     "MubertClient",
     "MubertError",
@@ -84,6 +89,7 @@ __all__ = [
     "NotGiven",
     "Page",
     "PermissionDeniedError",
+    "PollPolicy",
     "Playlist",
     "QuotaExceededError",
     "RateLimitError",

@@ -7,6 +7,7 @@ from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, PUBLIC_AUTH, SERVICE_
 from ._retry import RetryPolicy
 from ._validation import check_int
 from .errors import InvalidRequestError
+from .generation import GenerationEngine, PollPolicy
 from .models import Customer
 from .resources import Customers, Library, Licenses, Playlists, Streaming, Tracks
 from .transport import Transport
@@ -51,8 +52,9 @@ class MubertClient(BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_concurrent_generations: int | None = None,
         retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
     ) -> None:
-        self._max_concurrent_generations = _check_concurrency(max_concurrent_generations)
+        self._engine = GenerationEngine(_check_concurrency(max_concurrent_generations), poll)
         super().__init__(
             customer_id,
             access_token,
@@ -66,13 +68,24 @@ class MubertClient(BaseClient):
     def _init_resources(self) -> None:
         self.playlists = Playlists(self)
         self.streaming = Streaming(self)
-        self.tracks = Tracks(self)
+        self.tracks = Tracks(self, self._engine)
         self.library = Library(self)
 
     @property
     def max_concurrent_generations(self) -> int | None:
-        """The configured cap on generations in flight (None: learned; -1: unlimited)."""
-        return self._max_concurrent_generations
+        """Generations this customer may have in flight: the known or learned limit.
+
+        None while it is still being learned, -1 for unlimited.
+        """
+        limiter = self._engine.limiter
+        if limiter.learning:
+            return None
+        return -1 if limiter.limit is None else limiter.limit
+
+    @property
+    def generations_in_flight(self) -> int:
+        """Generations started through this customer's clients and not yet seen finished."""
+        return self._engine.limiter.in_flight
 
 
 class MubertServiceClient(BaseClient):
@@ -110,6 +123,7 @@ class MubertServiceClient(BaseClient):
         )
 
     def _init_resources(self) -> None:
+        self._engines: dict[str, GenerationEngine] = getattr(self, "_engines", {})
         self.licenses = Licenses(self)
         self.customers = Customers(self)
 
@@ -128,8 +142,9 @@ class MubertServiceClient(BaseClient):
                 "customer",
                 "has no access token; use the Customer returned by customers.create/get",
             )
-        return MubertClient(
-            access.customer_id or customer.id,
+        client_id = access.customer_id or customer.id
+        client = MubertClient(
+            client_id,
             access.token,
             base_url=self.base_url,
             transport=self.transport,
@@ -138,3 +153,7 @@ class MubertServiceClient(BaseClient):
             max_concurrent_generations=customer.max_concurrent_generations,
             retry=self.retry,
         )
+        # Every client of one customer shares one limiter, one ledger, one learned timing.
+        client._engine = self._engines.setdefault(client_id, client._engine)
+        client._init_resources()
+        return client

@@ -8,6 +8,7 @@
     │   └── RequestTimeout
     ├── GenerationFailedError                     generation ended in status failed
     ├── GenerationTimeoutError                    wait() ran past its timeout (also a TimeoutError)
+    ├── LinkExpiredError                          a track's download URL is past its expired_at
     └── APIError                                  .status, .code, .message, .description, .body
         ├── AuthenticationError                   401, or missing credentials
         ├── PermissionDeniedError                 403 Forbidden / AccessTokenExpired /
@@ -44,6 +45,7 @@ __all__ = [
     "GenerationTimeoutError",
     "InvalidRequestError",
     "LicenseForbiddenError",
+    "LinkExpiredError",
     "MubertError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -100,6 +102,14 @@ class GenerationFailedError(MubertError):
 
 class GenerationTimeoutError(MubertError, TimeoutError):
     """Waiting for a generation took longer than the given timeout."""
+
+    def __init__(self, message: str, *, track: Track | None = None) -> None:
+        self.track = track
+        super().__init__(message)
+
+
+class LinkExpiredError(MubertError):
+    """A generation's download URL has expired; generate the track again (or ``similar``)."""
 
     def __init__(self, message: str, *, track: Track | None = None) -> None:
         self.track = track

@@ -188,6 +188,26 @@ SIGNATURES: list[tuple[Any, list[tuple[str, Any, Any]]]] = [
         [("customer_id", POS, inspect.Parameter.empty), ("custom_id", KW, inspect.Parameter.empty)],
     ),
     (Customers.delete, [("customer_id", POS, inspect.Parameter.empty)]),
+    (Tracks.wait, [("track", POS, inspect.Parameter.empty), ("timeout", KW, None)]),
+    (Tracks.generate, [("timeout", KW, None)]),
+    (
+        Tracks.generate_many,
+        [
+            ("requests", POS, inspect.Parameter.empty),
+            ("concurrency", KW, None),
+            ("ordered", KW, False),
+            ("timeout", KW, None),
+        ],
+    ),
+    (
+        Tracks.download,
+        [
+            ("track", POS, inspect.Parameter.empty),
+            ("dest", POS, inspect.Parameter.empty),
+            ("format", KW, None),
+            ("bitrate", KW, None),
+        ],
+    ),
 ]
 
 
@@ -202,6 +222,12 @@ def test_signature_matches_api_md(func: Any, expected: list[tuple[str, Any, Any]
     ]
     got = [(p.name, p.kind, p.default) for p in params][: len(expected)]
     assert got == expected
+
+
+def test_generate_takes_the_create_fields() -> None:
+    assert any(
+        p.kind is p.VAR_KEYWORD for p in inspect.signature(Tracks.generate).parameters.values()
+    )
 
 
 def test_library_filters_are_keyword_arguments() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+import os
+import pathlib
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .._base_client import path
 from .._files import read_image
@@ -33,6 +35,10 @@ from ..models import (
 from ..models._decoding import ResponseDecoder
 from ..transport import Multipart
 from ._base import Resource, check_page, paginate
+
+if TYPE_CHECKING:
+    from .._base_client import BaseClient
+    from ..generation import GenerationEngine, GenerationRun, ProgressCallback
 
 __all__ = ["Tracks", "track_id_of"]
 
@@ -67,6 +73,10 @@ def _duration(value: Any) -> int:
 
 class Tracks(Resource):
     """Track generation (from a channel, a text prompt or an image), editing and lookup."""
+
+    def __init__(self, client: BaseClient, engine: GenerationEngine) -> None:
+        super().__init__(client)
+        self._engine = engine
 
     async def create(
         self,
@@ -136,13 +146,16 @@ class Tracks(Resource):
         """Send a prepared ``TrackRequest`` (JSON, or multipart when it has an image)."""
         fields = request.fields()
         if request.image is None:
-            return await self._client.request_model("POST", endpoint, _TRACK, json=fields)
-        image = await read_image(request.image)
-        form = Multipart(
-            fields={name: str(value) for name, value in fields.items()},
-            files={"image": image},
-        )
-        return await self._client.request_model("POST", endpoint, _TRACK, form=form)
+            track = await self._client.request_model("POST", endpoint, _TRACK, json=fields)
+        else:
+            image = await read_image(request.image)
+            form = Multipart(
+                fields={name: str(value) for name, value in fields.items()},
+                files={"image": image},
+            )
+            track = await self._client.request_model("POST", endpoint, _TRACK, form=form)
+        self._engine.ledger.remember(track.id)
+        return track
 
     async def stored(
         self,
@@ -269,4 +282,112 @@ class Tracks(Resource):
             raise InvalidRequestError("edit", "give at least one change")
         return await self._client.request_model(
             "POST", path("/public/tracks/{}/edit", track_id), _TRACK, json=body
+        )
+
+    # -- the generation engine -----------------------------------------------------
+
+    async def wait(self, track: Track | str, *, timeout: float | None = None) -> Track:
+        """Wait until the track's newest generation is done and return the track.
+
+        Polls adaptively: first when the track is expected to be ready (learned from
+        this customer's earlier generations), then backing off with jitter (see
+        ``PollPolicy``). Raises ``GenerationFailedError`` if the generation failed
+        and ``GenerationTimeoutError`` after ``timeout`` seconds (default 900).
+        """
+        if timeout is not None:
+            _check_timeout(timeout)
+        if isinstance(track, str):
+            track_id_of(track)
+        return await self._engine.wait(self, track, timeout)
+
+    async def generate(self, *, timeout: float | None = None, **create_fields: Any) -> Track:
+        """Create a track and wait until it is done (``create`` + ``wait``).
+
+        Takes a slot of the customer's concurrency limit for the whole generation; a
+        concurrency 403 re-queues the request instead of failing it. ``create_fields``
+        are ``create``'s arguments.
+        """
+        if timeout is not None:
+            _check_timeout(timeout)
+        try:
+            request = TrackRequest(**create_fields)
+        except TypeError as error:
+            raise InvalidRequestError("create_fields", str(error)) from None
+        return await self._engine.generate(self, request, timeout)
+
+    def generate_many(
+        self,
+        requests: Iterable[TrackRequest] | AsyncIterable[TrackRequest],
+        *,
+        concurrency: int | None = None,
+        ordered: bool = False,
+        timeout: float | None = None,
+        progress: bool | ProgressCallback | None = None,
+    ) -> GenerationRun:
+        """Generate a track for every request, many at once; yield one result per request.
+
+        ``async for result in client.tracks.generate_many(requests): ...`` yields a
+        ``GenerationResult`` per request - ``result.track`` when done, else
+        ``result.error`` - as they finish (``ordered=True``: in input order). It never
+        raises for one item and never drops one. At most ``concurrency`` generations
+        are in flight (default: the client's limit), each holding its slot from create
+        until done or failed. ``requests`` may be a (lazy, even endless) sync or async
+        iterable; it is read only as slots free up. A used-up quota stops all further
+        creates and reports the remaining requests with that error. Breaking out of
+        the loop or cancelling it cancels everything the run started. ``progress=True``
+        shows a tqdm bar (extra ``progress``); a callable gets ``BatchProgress`` updates.
+        """
+        from ..generation._batch import generate_many
+        from ..generation._progress import progress_callback
+
+        if concurrency is not None:
+            check_int("concurrency", concurrency, minimum=1)
+        if timeout is not None:
+            _check_timeout(timeout)
+        if not isinstance(requests, (Iterable, AsyncIterable)) or isinstance(
+            requests, (str, bytes, TrackRequest)
+        ):
+            raise InvalidRequestError("requests", "must be an iterable of TrackRequest")
+        return generate_many(
+            self,
+            self._engine,
+            requests,
+            concurrency=concurrency,
+            ordered=ordered,
+            timeout=timeout,
+            progress=progress_callback(progress),
+        )
+
+    async def download(
+        self,
+        track: Track | str,
+        dest: str | os.PathLike[str],
+        *,
+        format: Format | str | None = None,
+        bitrate: int | None = None,
+    ) -> pathlib.Path:
+        """Download the track's newest done generation (matching ``format``/``bitrate``).
+
+        Streams to a temporary file beside the target and renames it into place, so
+        the target is either complete or untouched. ``dest`` may be a directory (the
+        file is named ``<track id>.<format>``) or a file path. Raises
+        ``LinkExpiredError`` when the download URL has expired.
+        """
+        from ..generation._download import download_track
+
+        return await download_track(
+            self,
+            self._client.transport,
+            track,
+            dest,
+            format=format,
+            bitrate=bitrate,
+            timeout=self._client.timeout,
+        )
+
+
+def _check_timeout(timeout: Any) -> None:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise InvalidRequestError(
+            "timeout", f"must be a positive number of seconds, got {timeout!r}"
         )

@@ -12,11 +12,13 @@ class ManualClock:
     """A clock that only moves when told to: pass it as ``FakeMubert(clock=...)``.
 
     Calling it returns the current time in epoch seconds. It starts at ``start``
-    (2026-01-01T00:00:00Z by default) and moves forward with ``advance``.
+    (by default the whole second it was made in, so that timestamps and link expiry
+    times look current to code that compares them with the wall clock) and moves
+    forward only with ``advance``.
     """
 
-    def __init__(self, start: float = 1_767_225_600.0) -> None:
-        self._now = float(start)
+    def __init__(self, start: float | None = None) -> None:
+        self._now = float(int(time.time()) if start is None else start)
 
     def __call__(self) -> float:
         """The current time in epoch seconds."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from ..transport._base import Request, Response
@@ -219,7 +220,13 @@ class FakeMubert:
         engine = self._engine
         now = engine.clock()
         engine.tick(now)
-        return self._router.dispatch(request, now)
+        response = self._router.dispatch(request, now)
+        # Every HTTP server dates its answers; clients may read the server's clock from it.
+        return Response(
+            response.status,
+            {**response.headers, "date": formatdate(now, usegmt=True)},
+            response.content,
+        )
 
     def _receive(self, request: Request) -> None:
         """Count (and record) a request arriving through a transport or the HTTP server."""

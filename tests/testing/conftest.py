@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from mubert_async.testing import FakeCustomer, FakeMubert
+from mubert_async.testing import FakeCustomer, FakeMubert, ManualClock
 from mubert_async.transport import Multipart, Request, Response
 
 BASE = "https://music-api.mubert.com/api/v3"
@@ -100,6 +100,12 @@ class Api:
 
     async def get(self, url: str) -> Reply:
         return reply(await self.fake.handle(Request("GET", url)))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Midnight UTC, 2026-01-01: the day and month boundary tests count from it."""
+    return ManualClock(start=1_767_225_600.0)
 
 
 @pytest.fixture

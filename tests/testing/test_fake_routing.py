@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mubert_async.testing import FakeMubert, ManualClock
@@ -42,7 +44,8 @@ def test_reprs_hide_tokens(fake: FakeMubert) -> None:
 
 
 def test_manual_clock() -> None:
-    clock = ManualClock()
+    assert abs(ManualClock()() - time.time()) < 2  # starts now by default
+    clock = ManualClock(start=1_767_225_600.0)
     assert clock() == 1_767_225_600.0
     assert clock.advance(1.5) == clock() == 1_767_225_601.5
     assert "2026-01-01T00:00:01" in repr(clock)

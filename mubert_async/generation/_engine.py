@@ -1,0 +1,136 @@
+"""One customer's generation state, and generating a single track within its limit."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+import anyio
+
+from ..errors import (
+    ConcurrencyLimitError,
+    GenerationFailedError,
+    GenerationTimeoutError,
+    QuotaExceededError,
+)
+from ..models import GenerationStatus, Track, TrackRequest
+from ._limiter import GenerationLimiter
+from ._polling import GenerationTimes, PollPolicy
+from ._reconcile import CreateLedger, create_exactly_once
+
+if TYPE_CHECKING:
+    from ..resources.tracks import Tracks
+
+__all__ = ["DEFAULT_WAIT_TIMEOUT", "GenerationEngine", "Stop", "Stopped"]
+
+DEFAULT_WAIT_TIMEOUT = 900.0
+"""Seconds ``wait`` gives a generation when no timeout is passed."""
+_MAX_REQUEUES = 100
+_REQUEUE_BASE = 0.5
+_REQUEUE_CAP = 8.0
+
+
+async def _sleep(seconds: float) -> None:
+    """Wait between polls and re-queues (tests replace it)."""
+    await anyio.sleep(seconds)
+
+
+class Stopped(Exception):
+    """Raised inside a batch's items once the batch is closed: nothing more is created."""
+
+
+class Stop:
+    """Lets a batch stop its items from creating anything more (quota used up, or closed)."""
+
+    __slots__ = ("closed", "quota_error")
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.quota_error: QuotaExceededError | None = None
+
+
+class GenerationEngine:
+    """Generation state of one customer, shared by every client acting as that customer.
+
+    ``limiter`` counts generations in flight, ``times`` learns how long they take,
+    ``ledger`` remembers which tracks are this customer's clients' own.
+    """
+
+    def __init__(self, limit: int | None, poll: PollPolicy | None = None) -> None:
+        self.limiter = GenerationLimiter(limit)
+        self.times = GenerationTimes()
+        self.ledger = CreateLedger()
+        self.poll = poll if poll is not None else PollPolicy()
+
+    async def wait(self, tracks: Tracks, track: Track | str, timeout: float | None) -> Track:
+        """Poll ``track`` until its newest generation is done; raise if it failed or timed out."""
+        seconds = DEFAULT_WAIT_TIMEOUT if timeout is None else timeout
+        started = anyio.current_time()
+        last = track if isinstance(track, Track) else None
+        try:
+            with anyio.fail_after(seconds):
+                if last is None:
+                    last = await tracks.get(track)
+                expected = self.times.expected(last.duration)
+                delay = self.poll.first_delay(expected)
+                polls = 0
+                while last.status not in (GenerationStatus.DONE, GenerationStatus.FAILED):
+                    await _sleep(delay)
+                    last = await tracks.get(last.id)
+                    polls += 1
+                    delay = self.poll.next_delay(polls, expected)
+        except TimeoutError:
+            track_id = last.id if last is not None else track
+            raise GenerationTimeoutError(
+                f"track {track_id} was not ready within {seconds:g} seconds", track=last
+            ) from None
+        if last.status == GenerationStatus.FAILED:
+            raise GenerationFailedError(f"the generation of track {last.id} failed", track=last)
+        self._observe(last, anyio.current_time() - started)
+        return last
+
+    def _observe(self, track: Track, waited: float) -> None:
+        newest = track.generation
+        if newest is not None and newest.generated_at and newest.created_at:
+            # The server's own timestamps, unblurred by polling.
+            self.times.observe(
+                (newest.generated_at - newest.created_at).total_seconds(), track.duration
+            )
+        else:
+            self.times.observe(waited, track.duration)
+
+    async def generate(
+        self, tracks: Tracks, request: TrackRequest, timeout: float | None, stop: Stop | None = None
+    ) -> Track:
+        """Create and wait for one track, holding a limiter slot from create to done.
+
+        A concurrency 403 is not an error: the request goes back in the queue (behind
+        the limiter, which adopts the reported limit) and is sent again later.
+        """
+        for requeue in range(_MAX_REQUEUES + 1):
+            async with self.limiter.slot():
+                if stop is not None:
+                    if stop.quota_error is not None:
+                        raise stop.quota_error
+                    if stop.closed:
+                        raise Stopped
+                try:
+                    track = await create_exactly_once(tracks, self.ledger, request)
+                except ConcurrencyLimitError as error:
+                    self.limiter.limited(error.limit)
+                    if requeue == _MAX_REQUEUES:
+                        raise
+                    crowded_by_others = self.limiter.in_flight <= (self.limiter.limit or 0)
+                except QuotaExceededError as error:
+                    if stop is not None and stop.quota_error is None:
+                        stop.quota_error = error
+                    raise
+                else:
+                    self.limiter.succeeded()
+                    return await self.wait(tracks, track, timeout)
+            # Slot given back. If our own generations fill the limit, the limiter makes
+            # us wait for one of them; if others' do, back off before asking again.
+            if crowded_by_others:
+                delay = min(_REQUEUE_CAP, _REQUEUE_BASE * 1.5**requeue)
+                await _sleep(delay * (0.5 + random.random() / 2))
+        raise AssertionError("unreachable")  # pragma: no cover
