@@ -173,7 +173,8 @@ class Row:
         if self.approach != "SDK":
             return []
         missed: list[str] = []
-        if self.ratio > TARGET_RATIO:
+        # The makespan target is set for N=200, C=8, L=0.5; the big run is about memory.
+        if self.ratio > TARGET_RATIO and not self.big:
             missed.append(f"makespan/ideal {self.ratio:.3f} > {TARGET_RATIO:.2f}")
         if self.speedup is not None and self.speedup < TARGET_SPEEDUP:
             missed.append(f"vs naive {self.speedup:.2f}x < {TARGET_SPEEDUP}x")

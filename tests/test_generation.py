@@ -86,6 +86,17 @@ async def test_wait_times_out() -> None:
         assert info.value.track is not None and info.value.track.id == track.id
 
 
+async def test_wait_polls_through_failed_polls() -> None:
+    fake = make(0.05)
+    fake.faults.add(Fault.server_error(503, method="GET", path=r"/public/tracks/[^/]+$", times=2))
+    fake.faults.add(Fault.reset(after_processing=False, method="GET", path=r"/public/tracks/[^/]+$"))
+    async with client_of(fake, max_retries=0) as client:
+        track = await client.tracks.create(duration=30, prompt="x")
+        done = await client.tracks.wait(track)
+    assert done.status == GenerationStatus.DONE
+    assert all(fault.remaining == 0 for fault in fake.faults)
+
+
 async def test_wait_and_generate_validate_input() -> None:
     async with client_of(make()) as client:
         with pytest.raises(InvalidRequestError):
@@ -241,22 +252,22 @@ async def test_lazy_generator_input_keeps_tasks_and_reads_bounded() -> None:
     fake = make(0.01, record_requests=False)
     pulled = 0
 
-    def endless() -> Iterator[TrackRequest]:
+    def thousand() -> Iterator[TrackRequest]:
         nonlocal pulled
-        while True:
+        for _ in range(1000):
             pulled += 1
             yield TrackRequest(30, prompt="loop")
 
     seen = 0
     most_tasks = 0
     async with client_of(fake, max_concurrent_generations=50) as client:
-        async for result in client.tracks.generate_many(endless()):
+        async for result in client.tracks.generate_many(thousand()):
             assert result.ok
             seen += 1
             most_tasks = max(most_tasks, len(other_tasks()))
             assert pulled - seen <= 50 + 50 + 1  # in flight + buffered results + the one in hand
-            if seen == 1000:
-                break
+    assert seen == 1000
+    assert fake.peak_in_flight <= 50
     assert most_tasks <= 50 + 5
     await asyncio.sleep(0.01)
     assert other_tasks() == set()

@@ -7,11 +7,15 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from .._logging import logger
 from ..errors import (
     ConcurrencyLimitError,
     GenerationFailedError,
     GenerationTimeoutError,
     QuotaExceededError,
+    RateLimitError,
+    ServerError,
+    TransportError,
 )
 from ..models import GenerationStatus, Track, TrackRequest
 from ._limiter import GenerationLimiter
@@ -25,6 +29,8 @@ __all__ = ["DEFAULT_WAIT_TIMEOUT", "GenerationEngine", "Stop", "Stopped"]
 
 DEFAULT_WAIT_TIMEOUT = 900.0
 """Seconds ``wait`` gives a generation when no timeout is passed."""
+_POLL_HICCUPS: tuple[type[Exception], ...] = (TransportError, ServerError, RateLimitError)
+"""Poll failures that say nothing about the generation: wait keeps polling through them."""
 _MAX_REQUEUES = 100
 _REQUEUE_BASE = 0.5
 _REQUEUE_CAP = 8.0
@@ -76,9 +82,12 @@ class GenerationEngine:
                 polls = 0
                 while last.status not in (GenerationStatus.DONE, GenerationStatus.FAILED):
                     await _sleep(delay)
-                    last = await tracks.get(last.id)
                     polls += 1
                     delay = self.poll.next_delay(polls, expected)
+                    try:
+                        last = await tracks.get(last.id)
+                    except _POLL_HICCUPS as error:  # a failed poll is not a failed generation
+                        logger.info("poll of track %s failed (%s); polling on", last.id, error)
         except TimeoutError:
             track_id = last.id if last is not None else track
             raise GenerationTimeoutError(

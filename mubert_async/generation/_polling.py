@@ -12,21 +12,22 @@ __all__ = ["GenerationTimes", "PollPolicy"]
 class PollPolicy:
     """When ``tracks.wait`` polls a generation.
 
-    The first poll comes when the track is expected to be ready (plus ``margin``),
-    expected from the generation times this client has seen per second of requested
-    duration; before anything is known it comes after ``initial_delay``. Later polls
-    back off by ``backoff`` from a tenth of the expected time (or ``initial_delay``)
-    up to ``max_interval``. Every delay gets up to ``jitter`` (a fraction) added at
-    random, never taken off, so many concurrent waits spread out instead of polling
-    in step, and none polls before its track can be ready.
+    The first poll comes when the track is expected to be ready (plus ``margin``, a
+    fraction), expected from the generation times this client has seen per second of
+    requested duration (measured with the server's own timestamps); before anything
+    is known it comes after ``initial_delay``. Later polls back off by ``backoff``
+    from a tenth of the expected time (or ``initial_delay``) up to ``max_interval``.
+    Every delay gets up to ``jitter`` (a fraction) added at random, never taken off,
+    so many concurrent waits spread out instead of polling in step, and none polls
+    before its track can be ready.
     """
 
-    initial_delay: float = 0.5
+    initial_delay: float = 0.25
     min_interval: float = 0.2
     max_interval: float = 10.0
     backoff: float = 1.6
-    jitter: float = 0.05
-    margin: float = 0.02
+    jitter: float = 0.03
+    margin: float = 0.0
 
     def first_delay(self, expected: float | None) -> float:
         """Seconds from the create to the first poll."""

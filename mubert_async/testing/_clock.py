@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import datetime, timezone
+from email.utils import formatdate
 
-__all__ = ["ManualClock", "day_start", "month_start", "rfc3339"]
+__all__ = ["ManualClock", "day_start", "http_date", "month_start", "rfc3339"]
 
 
 class ManualClock:
@@ -35,9 +37,16 @@ class ManualClock:
         return f"ManualClock({rfc3339(self._now)})"
 
 
+@functools.lru_cache(maxsize=4096)  # the same timestamps render on every poll of a track
 def rfc3339(ts: float) -> str:
     """Epoch seconds as the API writes them: ``2025-01-01T00:00:00.000000Z``."""
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@functools.lru_cache(maxsize=64)
+def http_date(second: int) -> str:
+    """An HTTP ``Date`` header value for the whole second ``second``."""
+    return formatdate(second, usegmt=True)
 
 
 def day_start(ts: float) -> float:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from ..transport._base import Request, Response
 from . import _handlers_public, _handlers_service, _handlers_tracks
+from ._clock import http_date
 from ._engine import Engine, GenerationTime
 from ._faults import FaultSet
 from ._handlers_files import serve_file
@@ -224,7 +224,7 @@ class FakeMubert:
         # Every HTTP server dates its answers; clients may read the server's clock from it.
         return Response(
             response.status,
-            {**response.headers, "date": formatdate(now, usegmt=True)},
+            {**response.headers, "date": http_date(int(now))},
             response.content,
         )
 
