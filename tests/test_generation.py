@@ -89,7 +89,9 @@ async def test_wait_times_out() -> None:
 async def test_wait_polls_through_failed_polls() -> None:
     fake = make(0.05)
     fake.faults.add(Fault.server_error(503, method="GET", path=r"/public/tracks/[^/]+$", times=2))
-    fake.faults.add(Fault.reset(after_processing=False, method="GET", path=r"/public/tracks/[^/]+$"))
+    fake.faults.add(
+        Fault.reset(after_processing=False, method="GET", path=r"/public/tracks/[^/]+$")
+    )
     async with client_of(fake, max_retries=0) as client:
         track = await client.tracks.create(duration=30, prompt="x")
         done = await client.tracks.wait(track)
