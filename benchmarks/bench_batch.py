@@ -420,6 +420,8 @@ def main() -> None:
     )
     print(plain_table(rows, args.big))
     print()
+    if not args.big and (args.n, args.c, args.latency) != (200, 8, 0.5):
+        print("(the targets are set for N=200, C=8, L=0.5; at other sizes they are a guide)")
     for row in rows:
         missed = row.misses()
         if row.approach == "SDK":
