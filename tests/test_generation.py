@@ -363,6 +363,14 @@ async def test_an_exception_in_the_loop_body_cancels_the_run() -> None:
         assert creates(fake) == made
 
 
+async def test_a_finished_run_stays_finished() -> None:
+    async with client_of(make(0.01)) as client:
+        run = client.tracks.generate_many(prompts(2))
+        assert len([r async for r in run]) == 2
+        with pytest.raises(StopAsyncIteration):
+            await run.__anext__()
+
+
 async def test_aclose_waits_for_everything() -> None:
     fake = make(0.2)
     async with client_of(fake, max_concurrent_generations=4) as client:

@@ -181,6 +181,7 @@ class GenerationRun(AsyncIterator[GenerationResult]):
         self._pipeline = pipeline
         self._task: asyncio.Task[None] | None = None
         self._held: dict[int, GenerationResult] = {}
+        self._exhausted = False
         # Dropping the iterator (``break``) closes the pipeline there and then.
         weakref.finalize(self, pipeline.close)
 
@@ -189,6 +190,8 @@ class GenerationRun(AsyncIterator[GenerationResult]):
 
     async def __anext__(self) -> GenerationResult:
         pipeline = self._pipeline
+        if self._exhausted:
+            raise StopAsyncIteration
         if self._task is None:
             self._task = pipeline.start()
         assert pipeline.receiver is not None
@@ -201,6 +204,7 @@ class GenerationRun(AsyncIterator[GenerationResult]):
                 try:
                     result = await pipeline.receiver.receive()
                 except anyio.EndOfStream:
+                    self._exhausted = True
                     pipeline.receiver.close()
                     await self._task  # re-raises what stopped the producer, if anything did
                     raise StopAsyncIteration from None
