@@ -18,6 +18,7 @@ from mubert_async import (
     GenerationTimeoutError,
     InvalidRequestError,
     MubertClient,
+    PermissionDeniedError,
     QuotaExceededError,
     RetryPolicy,
     TrackRequest,
@@ -248,6 +249,20 @@ async def test_quota_exhaustion_stops_creates_and_reports_the_rest() -> None:
     assert len(ok) == 5
     assert all(isinstance(r.error, QuotaExceededError) for r in refused)
     assert creates(fake) <= 5 + 2  # at most the in-flight workers learn it the hard way
+
+
+async def test_an_expired_token_stops_the_batch_like_a_quota() -> None:
+    fake = make(0.02)
+    customer = fake.add_customer("expiring")
+    fake.set_customer(customer.id, access_expired_at=time.time() + 0.3)
+    async with client_of(fake, customer=customer, max_concurrent_generations=2) as client:
+        results = [r async for r in client.tracks.generate_many(prompts(60))]
+    refused = [r for r in results if not r.ok]
+    assert len(results) == 60 and refused
+    assert all(isinstance(r.error, PermissionDeniedError) for r in refused)
+    assert {r.error.code for r in refused} == {"AccessTokenExpired"}  # type: ignore[union-attr]
+    refused_creates = creates(fake) - fake.stats.creates
+    assert 1 <= refused_creates <= 2  # the in-flight workers learn it; nobody else sends
 
 
 async def test_lazy_generator_input_keeps_tasks_and_reads_bounded() -> None:

@@ -149,8 +149,8 @@ class _Pipeline:
         try:
             try:
                 request = _as_request(item)
-                if self.stop.quota_error is not None:
-                    raise self.stop.quota_error
+                if self.stop.fatal_error is not None:
+                    raise self.stop.fatal_error
                 track = await self.engine.generate(self.tracks, request, self.timeout, self.stop)
                 result = GenerationResult(index=index, request=request, track=track)
             except Stopped:

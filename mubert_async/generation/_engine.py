@@ -9,9 +9,13 @@ import anyio
 
 from .._logging import logger
 from ..errors import (
+    AuthenticationError,
     ConcurrencyLimitError,
     GenerationFailedError,
     GenerationTimeoutError,
+    LicenseForbiddenError,
+    MubertError,
+    PermissionDeniedError,
     QuotaExceededError,
     RateLimitError,
     ServerError,
@@ -45,14 +49,27 @@ class Stopped(Exception):
     """Raised inside a batch's items once the batch is closed: nothing more is created."""
 
 
-class Stop:
-    """Lets a batch stop its items from creating anything more (quota used up, or closed)."""
+def dooms_the_batch(error: MubertError) -> bool:
+    """True for errors every later create of the customer would get too.
 
-    __slots__ = ("closed", "quota_error")
+    A used-up quota, a rejected or expired token, an inactive customer or license: sending
+    more creates would only hammer the API with the same refusal.
+    """
+    if isinstance(error, (QuotaExceededError, AuthenticationError)):
+        return True
+    return isinstance(error, PermissionDeniedError) and not isinstance(
+        error, (LicenseForbiddenError, ConcurrencyLimitError)
+    )
+
+
+class Stop:
+    """Lets a batch stop its items from creating anything more (doomed, or closed)."""
+
+    __slots__ = ("closed", "fatal_error")
 
     def __init__(self) -> None:
         self.closed = False
-        self.quota_error: QuotaExceededError | None = None
+        self.fatal_error: MubertError | None = None
 
 
 class GenerationEngine:
@@ -119,8 +136,8 @@ class GenerationEngine:
         for requeue in range(_MAX_REQUEUES + 1):
             async with self.limiter.slot():
                 if stop is not None:
-                    if stop.quota_error is not None:
-                        raise stop.quota_error
+                    if stop.fatal_error is not None:
+                        raise stop.fatal_error
                     if stop.closed:
                         raise Stopped
                 try:
@@ -130,9 +147,9 @@ class GenerationEngine:
                     if requeue == _MAX_REQUEUES:
                         raise
                     crowded_by_others = self.limiter.in_flight <= (self.limiter.limit or 0)
-                except QuotaExceededError as error:
-                    if stop is not None and stop.quota_error is None:
-                        stop.quota_error = error
+                except MubertError as error:
+                    if stop is not None and stop.fatal_error is None and dooms_the_batch(error):
+                        stop.fatal_error = error
                     raise
                 else:
                     self.limiter.succeeded()

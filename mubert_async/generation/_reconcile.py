@@ -10,9 +10,10 @@ answered 5xx or garbage), blindly repeating it could make two tracks. Instead:
    not already know, whose parameters match the request, and that the server created
    after the lost request was sent (judged with the server's own clock, from its
    ``Date`` header);
-3. if there is none, the request never arrived: send it once more, and reconcile that
-   attempt the same way if it is ambiguous too. If it still cannot be settled, the
-   error is raised: at most one track exists for the request, never two.
+3. if there is none, the request never arrived: send it again (with backoff), and
+   reconcile that attempt the same way if it is ambiguous too. A create refused
+   unprocessed (429, connection refused) is simply sent again. After ``ATTEMPTS``
+   sends the last error is raised: at most one track exists for the request, never two.
 
 Another process creating identical tracks for the same customer at the same moment
 could be mistaken for ours; give concurrent writers distinct customers.
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ..errors import ServerError, TransportError
+from ..errors import RateLimitError, ServerError, TransportError
 from ..models import Page, Track, TrackRequest
 from ..models._decoding import ResponseDecoder
 
@@ -42,6 +43,8 @@ __all__ = ["CreateLedger", "create_exactly_once"]
 _PAGE: ResponseDecoder[Page[Track]] = ResponseDecoder(Page[Track], wrapped=False)
 _NEWEST = 100
 """How many of the newest tracks are searched for a lost create."""
+ATTEMPTS = 6
+"""Sends of one create (each after proof the previous did not arrive), and tries of a lookup."""
 _CLOCK_SLACK = 5.0
 """Seconds of tolerance on the server's 1-second Date header and timestamps."""
 _DURATION_SLACK = 2
@@ -149,12 +152,9 @@ async def _find_lost(
     tracks: Tracks, ledger: CreateLedger, request: TrackRequest, sent_at: float
 ) -> Track | None:
     """The track a lost create made, if the server has one."""
-    client = tracks._client
-    params = {"offset": 0, "limit": _NEWEST, "order": "desc", "order_by": "created_at"}
-    response = await client.request("GET", "/public/tracks", params=params)
-    page = _PAGE.decode(response.content)
+    page, server_date = await _newest_tracks(tracks)
     elapsed = time.monotonic() - sent_at
-    earliest = _server_now(response.headers.get("date")) - timedelta(seconds=elapsed + _CLOCK_SLACK)
+    earliest = _server_now(server_date) - timedelta(seconds=elapsed + _CLOCK_SLACK)
     found = [
         track
         for track in page.data
@@ -166,25 +166,44 @@ async def _find_lost(
     return found[-1] if found else None
 
 
+async def _newest_tracks(tracks: Tracks) -> tuple[Page[Track], str | None]:
+    """The customer's newest tracks and the server's ``Date``, through passing failures."""
+    params = {"offset": 0, "limit": _NEWEST, "order": "desc", "order_by": "created_at"}
+    for attempt in range(ATTEMPTS):
+        try:
+            response = await tracks._client.request("GET", "/public/tracks", params=params)
+            return _PAGE.decode(response.content), response.headers.get("date")
+        except (TransportError, ServerError, RateLimitError) as error:
+            if attempt == ATTEMPTS - 1:
+                raise
+            await anyio.sleep(tracks._client.retry.delay(attempt, error))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 async def create_exactly_once(tracks: Tracks, ledger: CreateLedger, request: TrackRequest) -> Track:
-    """Create the track for ``request``, reconciling ambiguous failures instead of repeating."""
+    """Create the track for ``request``, reconciling ambiguous failures instead of repeating.
+
+    A failed create is sent again only once it is certain that it did not arrive:
+    the server refused it unprocessed (429, connection refused), or reconciliation
+    found no track it made. Up to ``ATTEMPTS`` sends, with the client's backoff.
+    """
     key = _key(request)
-    for attempt in (1, 2):
+    for attempt in range(ATTEMPTS):
         await ledger.begin(key)
         sent_at = time.monotonic()
         try:
             track = await tracks.submit(request)
-        except (TransportError, ServerError) as error:
+        except (TransportError, ServerError, RateLimitError) as error:
             ledger.end(key)
-            if not _ambiguous(error):
+            if attempt == ATTEMPTS - 1:
                 raise
-            async with ledger.reconciling(key):
-                lost = await _find_lost(tracks, ledger, request, sent_at)
-                if lost is not None:
-                    ledger.remember(lost.id)
-                    return lost
-            if attempt == 2:
-                raise
+            if _ambiguous(error):
+                async with ledger.reconciling(key):
+                    lost = await _find_lost(tracks, ledger, request, sent_at)
+                    if lost is not None:
+                        ledger.remember(lost.id)
+                        return lost
+            await anyio.sleep(tracks._client.retry.delay(attempt, error))
         except BaseException:
             ledger.end(key)
             raise
