@@ -298,3 +298,12 @@ def test_track_renders_in_jupyter() -> None:
     done = mubert_async.Generation(status="done", url="https://x/a.mp3?sig='1'")
     html = Track(id="t2", generations=(done,))._repr_html_()
     assert "<audio controls" in html and "sig=&#x27;1&#x27;" in html
+    request = mubert_async.TrackRequest(30, prompt="x")
+    ok = mubert_async.GenerationResult(
+        index=0, request=request, track=Track(id="t3", generations=(done,))
+    )
+    assert "<audio controls" in ok._repr_html_()
+    failed = mubert_async.GenerationResult(
+        index=4, request=request, error=mubert_async.GenerationFailedError("boom <x>")
+    )
+    assert "Request 4 failed" in failed._repr_html_() and "boom &lt;x&gt;" in failed._repr_html_()

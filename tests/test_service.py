@@ -118,3 +118,19 @@ async def test_expired_access_token(
         with pytest.raises(PermissionDeniedError) as info:
             await client.playlists.list()
     assert info.value.code == "AccessTokenExpired"
+
+
+async def test_get_or_create(service: MubertServiceClient) -> None:
+    created = await service.customers.get_or_create("player-7")
+    again = await service.customers.get_or_create("player-7")
+    assert again.id == created.id
+    assert (await service.customers.list()).meta.total == 1
+
+
+async def test_get_or_create_survives_a_race(service: MubertServiceClient) -> None:
+    import asyncio
+
+    first, second = await asyncio.gather(
+        service.customers.get_or_create("racer"), service.customers.get_or_create("racer")
+    )
+    assert first.id == second.id

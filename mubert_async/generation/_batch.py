@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sized
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Mapping,
+    Sized,
+)
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -39,7 +47,7 @@ ProgressCallback = Callable[[BatchProgress], None]
 """Called with the run's progress every time an item starts or finishes."""
 
 
-async def _aiter(requests: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+async def _aiter(requests: Iterable[Any] | AsyncIterable[Any]) -> AsyncGenerator[Any, None]:
     if isinstance(requests, AsyncIterable):
         async for request in requests:
             yield request
@@ -117,9 +125,15 @@ class _Pipeline:
                 async with anyio.create_task_group() as group:
                     slots = anyio.Semaphore(self.workers)
                     index = 0
+                    items = _aiter(self.requests)
                     try:
-                        async for item in _aiter(self.requests):
-                            await slots.acquire()
+                        while True:
+                            await slots.acquire()  # a free slot first: read nothing ahead
+                            try:
+                                item = await items.__anext__()
+                            except StopAsyncIteration:
+                                slots.release()
+                                break
                             if self.ordered:
                                 while index - self.next_index >= 2 * self.workers:
                                     self.advanced = self.advanced or anyio.Event()
@@ -129,6 +143,8 @@ class _Pipeline:
                     except Exception as error:  # the caller's iterable failed: stop, re-raise it
                         input_error = error
                         group.cancel_scope.cancel()
+                    finally:
+                        await items.aclose()
                     if self.total is None:
                         self.total = index
                         self._report()

@@ -39,13 +39,16 @@ class ResponseDecoder(Generic[T]):
     def decode(self, content: bytes) -> T:
         """The model in ``content``; a TransportError if the body is not a valid ``T``."""
         try:
-            value = self._first.decode(content)
-        except msgspec.ValidationError as first_error:
             try:
-                value = self._second.decode(content)
-            except msgspec.ValidationError:
-                raise TransportError(f"unexpected response shape: {first_error}") from None
-        except msgspec.DecodeError as exc:
+                value = self._first.decode(content)
+            except msgspec.ValidationError as first_error:
+                try:
+                    value = self._second.decode(content)
+                except msgspec.ValidationError:
+                    raise TransportError(f"unexpected response shape: {first_error}") from None
+        # Also when only the second pass meets the malformed part; invalid UTF-8 in a
+        # string and nesting too deep for msgspec raise these rather than DecodeError.
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise TransportError(f"malformed JSON in response: {exc}") from None
         result: T = value.data if isinstance(value, _Envelope) else value
         return result

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timezone
+from enum import Enum
 from typing import IO, Any, Union
 
 import msgspec
@@ -39,6 +40,11 @@ class Generation(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     expired_at: datetime | None = None
 
 
+def _aware(moment: datetime) -> datetime:
+    """``moment`` with a timezone: one sent without an offset is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def _newest(generations: tuple[Generation, ...]) -> Generation | None:
     newest: Generation | None = None
     for generation in generations:
@@ -46,7 +52,9 @@ def _newest(generations: tuple[Generation, ...]) -> Generation | None:
             newest is None
             or newest.created_at is None
             or generation.created_at is None
-            or generation.created_at >= newest.created_at
+            # A server may mix "...Z" and offset-less timestamps; naive and aware
+            # datetimes cannot be compared directly.
+            or _aware(generation.created_at) >= _aware(newest.created_at)
         ):
             newest = generation
     return newest
@@ -171,7 +179,9 @@ class TrackRequest(_TrackRequestBase, kw_only=True, frozen=True):
             value = getattr(self, name)
             if value is None or name == "image":
                 continue
-            out[name] = value.value if isinstance(value, (Format, Intensity, Mode)) else value
+            # Any enum, not only ours: a user's own enum whose values the checks accepted
+            # must still go out as its value ("wav"), in JSON and in multipart fields.
+            out[name] = value.value if isinstance(value, Enum) else value
         return out
 
     def __repr__(self) -> str:
@@ -199,3 +209,13 @@ class GenerationResult(msgspec.Struct, kw_only=True, frozen=True):
     def ok(self) -> bool:
         """True when the track finished."""
         return self.error is None and self.track is not None
+
+    def _repr_html_(self) -> str:
+        if self.track is not None:
+            return self.track._repr_html_()
+        from html import escape
+
+        return (
+            f"<div class='mubert-result'><strong>Request {self.index} failed</strong>: "
+            f"{escape(type(self.error).__name__)}: {escape(str(self.error))}</div>"
+        )

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from .._base_client import path
 from .._validation import check_custom_id, check_path_id
+from ..errors import NotFoundError, ValidationError
 from ..models import Customer, Page
 from ..models._decoding import ResponseDecoder
 from ._base import Resource, check_page, paginate
@@ -59,6 +60,22 @@ class Customers(Resource):
         return await self._client.request_model(
             "GET", path("/service/customers/custom-id/{}", custom_id), _CUSTOMER
         )
+
+    async def get_or_create(self, custom_id: str) -> Customer:
+        """The customer with this ``custom_id``, created if there is none yet.
+
+        Safe when two callers race to create the same customer: the loser of the race
+        gets the winner's customer.
+        """
+        custom_id = check_custom_id(custom_id)
+        try:
+            return await self.get_by_custom_id(custom_id)
+        except NotFoundError:
+            pass
+        try:
+            return await self.create(custom_id)
+        except ValidationError:  # created by someone else in the meantime ("already taken")
+            return await self.get_by_custom_id(custom_id)
 
     async def update(self, customer_id: str, *, custom_id: str) -> Customer:
         """Change the customer's ``custom_id``."""

@@ -22,8 +22,12 @@ def _check_webhook_url(value: Any) -> str | None:
     if value is None:
         return None
     url = check_text("webhook_url", value, max_length=255)
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:  # urlsplit raises ValueError for e.g. "http://[" or a netloc NFKC turns into "#"
+        parts = urlsplit(url)
+        valid = parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
         raise InvalidRequestError("webhook_url", "must be an http(s) URL")
     return url
 
