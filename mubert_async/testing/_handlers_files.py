@@ -54,7 +54,15 @@ def serve_file(engine: Engine, method: str, key: str, now: float) -> Response:
             Expires=rfc3339(expires),
             ServerTime=rfc3339(now),
         )
-    content = audio(generation.format, generation.duration, bpm=track.bpm, key=track.key)
+    content = audio(
+        generation.format,
+        generation.duration,
+        bitrate=generation.bitrate,
+        bpm=track.bpm,
+        key=track.key,
+        intensity=track.intensity,
+        seed=track.id,
+    )
     headers = {
         "content-type": CONTENT_TYPES[generation.format],
         "content-length": str(len(content)),

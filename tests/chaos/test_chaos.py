@@ -58,3 +58,18 @@ async def test_no_credential_leaks_across_a_chaos_run(caplog: pytest.LogCaptureF
     for text in texts:
         for secret in secrets:
             assert secret not in text
+
+
+OVER_HTTP = [
+    s
+    for s in chaos.SCENARIOS
+    if s.name in {"500/502/503", "reset after processing", "all of the above faults at once"}
+]
+
+
+@pytest.mark.parametrize("scenario", OVER_HTTP, ids=[s.name for s in OVER_HTTP])
+async def test_http(scenario: chaos.Scenario) -> None:
+    outcome, _ = await chaos.run(scenario, n=40, c=8, rate=RATE, mode="http")
+    assert outcome.delivered == 40
+    assert (outcome.lost, outcome.duplicated, outcome.wrong_class) == (0, 0, 0), outcome
+    assert outcome.could_have_succeeded == 0, outcome
