@@ -1,0 +1,187 @@
+"""``mubert batch FILE``: generate a JSON Lines file of requests, resumably."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Any
+
+import click
+
+from ._commands_tracks import make_out_dir, progress_enabled
+from ._context import CliError, State, run_async
+from ._generate import Outcome, Progress, error_message, exit_code_for, generate_and_download
+from ._manifest import MANIFEST_NAME, BatchLine, Manifest, make_entry, read_batch_file
+from ._options import FORMAT_CHOICES, json_option, pass_state
+
+__all__ = ["batch"]
+
+
+@click.command(short_help="Generate a JSON Lines file of requests, resumably.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    default=".",
+    show_default=True,
+    help="Directory for the files and manifest.jsonl (created if missing).",
+)
+@click.option(
+    "-d",
+    "--duration",
+    type=int,
+    metavar="SECONDS",
+    help="Duration for lines that do not give one (seconds).",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(FORMAT_CHOICES),
+    help="Format for lines that do not give one.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Generations in flight at once (default: the customer's limit).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds to wait for each track to be generated (default 900).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@json_option
+@pass_state
+def batch(
+    state: State,
+    file: pathlib.Path,
+    out: pathlib.Path,
+    duration: int | None,
+    format_: str | None,
+    concurrency: int | None,
+    timeout: float | None,
+    no_progress: bool,
+) -> int:
+    """Generate every request of a JSON Lines FILE into a directory, resumably.
+
+    Each non-blank line of FILE is one JSON object with the fields of a track
+    request: duration, and exactly one of prompt, playlist_index or image (a
+    path, relative to FILE's directory), plus optionally bitrate, format,
+    intensity, mode, bpm and key.
+
+    \b
+        {"prompt": "calm piano", "duration": 30}
+        {"playlist_index": "1.0.0", "duration": 60, "bpm": 120, "format": "wav"}
+
+    Each track is saved as DIR/<track id>.<format>. DIR/manifest.jsonl gets one
+    entry per input line: line, request, status (ok or error), track_id, file
+    (relative to DIR), error_type, error_message and updated_at. An invalid line
+    becomes an error entry; it never stops the batch.
+
+    Run the same command again to resume: lines whose entry is ok, for the same
+    request, and whose file still exists are skipped; failed and missing lines
+    are generated again.
+
+    Exit code 4 when some lines failed and the others are done.
+    """
+    defaults: dict[str, Any] = {"duration": duration, "format": format_}
+    try:
+        lines = read_batch_file(file, defaults)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise CliError(f"cannot read {str(file)!r}: {reason}") from None
+    out_dir = make_out_dir(out)
+    manifest = Manifest(out_dir)
+    manifest.load()
+    output = state.out
+
+    skipped: list[BatchLine] = []
+    invalid: list[BatchLine] = []
+    todo: list[BatchLine] = []
+    for line in lines:
+        if line.request is None:
+            invalid.append(line)
+        elif manifest.done(line) is not None:
+            skipped.append(line)
+        else:
+            todo.append(line)
+
+    def relative(path: pathlib.Path) -> str:
+        return os.path.relpath(path, out_dir)
+
+    def shown(name: str) -> str:
+        return str(out_dir / name)
+
+    for line in skipped:
+        output.line(
+            f"line {line.line}: skipped, done earlier: {shown(manifest.entries[line.line]['file'])}"
+        )
+    for line in invalid:
+        assert line.error is not None
+        error = {"type": type(line.error).__name__, "message": error_message(line.error)}
+        manifest.record(make_entry(line, error=error))
+        output.line(f"line {line.line}: error: {error['type']}: {error['message']}")
+
+    def report(outcome: Outcome) -> None:
+        line = todo[outcome.index]
+        if outcome.ok:
+            assert outcome.file is not None
+            manifest.record(
+                make_entry(line, track_id=outcome.track_id, file=relative(outcome.file))
+            )
+            output.line(f"line {line.line}: ok: {outcome.file}")
+        else:
+            error = outcome.error_fields()
+            manifest.record(make_entry(line, track_id=outcome.track_id, error=error))
+            output.line(f"line {line.line}: error: {error['type']}: {error['message']}")
+
+    async def main() -> list[Outcome]:
+        progress = Progress(output, len(todo), enabled=progress_enabled(no_progress), desc="batch")
+        try:
+            async with state.public_client() as client:
+                return await generate_and_download(
+                    client,
+                    [line.request for line in todo if line.request is not None],
+                    out_dir,
+                    concurrency=concurrency,
+                    timeout=timeout,
+                    progress=progress,
+                    on_outcome=report,
+                )
+        finally:
+            progress.close()
+
+    try:
+        outcomes = run_async(main) if todo else []
+    finally:
+        manifest.rewrite(lines)
+
+    ok = len(skipped) + sum(1 for o in outcomes if o.ok)
+    failed = len(lines) - ok
+    if output.json_mode:
+        skipped_lines = {line.line for line in skipped}
+        output.json(
+            {
+                "manifest": str(manifest.path.resolve()),
+                "out_dir": str(out_dir.resolve()),
+                "total": len(lines),
+                "ok": ok,
+                "skipped": len(skipped),
+                "failed": failed,
+                "entries": [
+                    {**manifest.entries[line.line], "skipped": line.line in skipped_lines}
+                    for line in lines
+                    if line.line in manifest.entries
+                ],
+            }
+        )
+    else:
+        output.note(
+            f"batch: {ok} of {len(lines)} line(s) done ({len(skipped)} skipped, "
+            f"{failed} failed); manifest: {out_dir / MANIFEST_NAME}"
+        )
+    failures = [line.error for line in invalid] + [o.error for o in outcomes]
+    return exit_code_for(failures, ok)

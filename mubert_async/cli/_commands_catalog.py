@@ -1,0 +1,223 @@
+"""``mubert playlists``, ``mubert stream-link`` and ``mubert library params|tracks``."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..models import LibraryParam, Page, Playlist, Track
+from ._context import CliError, State, run_async
+from ._files import write_private
+from ._options import (
+    BITRATE_CHOICES,
+    INTENSITY_CHOICES,
+    KEY_CHOICES,
+    MODE_CHOICES,
+    TYPE_CHOICES,
+    OrderedGroup,
+    bitrate_value,
+    json_option,
+    pass_state,
+)
+from ._output import redact_link
+from ._render import show_playlists, show_tracks
+
+__all__ = ["library", "playlists", "stream_link"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _matches(
+    playlist: Playlist, category: str | None, group: str | None, search: str | None
+) -> bool:
+    def contains(value: str | None, wanted: str | None) -> bool:
+        return wanted is None or wanted.casefold() in (value or "").casefold()
+
+    text = " ".join(
+        v or ""
+        for v in (playlist.playlist_index, playlist.category, playlist.group, playlist.channel)
+    )
+    return (
+        contains(playlist.category, category)
+        and contains(playlist.group, group)
+        and contains(text, search)
+    )
+
+
+@click.command(short_help="List the channels to generate or stream from.")
+@click.option("--category", help="Only categories containing this text (case-insensitive).")
+@click.option("--group", help="Only groups containing this text (case-insensitive).")
+@click.option(
+    "--search",
+    metavar="TEXT",
+    help="Only channels whose index, category, group or name contains TEXT.",
+)
+@json_option
+@pass_state
+def playlists(state: State, category: str | None, group: str | None, search: str | None) -> None:
+    """List the channels (playlists) to generate or stream from.
+
+    INDEX is what `mubert generate --playlist` and `mubert stream-link` take.
+
+    \b
+    Example:
+      mubert playlists --category moods --search calm
+    """
+
+    async def main() -> list[Playlist]:
+        async with state.public_client() as client:
+            return await client.playlists.list()
+
+    found = [p for p in run_async(main) if _matches(p, category, group, search)]
+    if state.out.json_mode:
+        state.out.json(found)
+    else:
+        show_playlists(state.out, found)
+
+
+@click.command("stream-link", short_help="Get a streaming link for a channel.")
+@click.argument("playlist_index")
+@click.option("--bitrate", type=click.Choice(BITRATE_CHOICES), help="Bitrate in kbps.")
+@click.option("--intensity", type=click.Choice(INTENSITY_CHOICES), help="Intensity of the stream.")
+@click.option("--type", "type_", type=click.Choice(TYPE_CHOICES), help="Streaming protocol.")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    help="Write the full link to this file (mode 0600) and print only its path.",
+)
+@json_option
+@pass_state
+def stream_link(
+    state: State,
+    playlist_index: str,
+    bitrate: str | None,
+    intensity: str | None,
+    type_: str | None,
+    save: pathlib.Path | None,
+) -> None:
+    """Get a streaming link for the channel PLAYLIST_INDEX.
+
+    The link carries the customer's credentials, so it is printed with its
+    customer_id and access_token values replaced by ***. Use --save FILE to get
+    the working link in a file only you can read.
+    """
+
+    async def main() -> str:
+        async with state.public_client() as client:
+            return await client.streaming.get_link(
+                playlist_index, bitrate=bitrate_value(bitrate), intensity=intensity, type=type_
+            )
+
+    link = run_async(main)
+    out = state.out
+    if save is not None:
+        try:
+            write_private(save, link + "\n")
+        except OSError as exc:
+            raise CliError(f"cannot write {str(save)!r}: {exc.strerror}", exit_code=1) from None
+        if out.json_mode:
+            out.json({"saved": str(save)})
+        else:
+            out.line(str(save))
+        return
+    if out.json_mode:
+        out.json({"link": redact_link(link)})
+    else:
+        out.line(redact_link(link))
+
+
+# -- library --------------------------------------------------------------------------
+
+_TEXT_FILTERS = ("genres", "moods", "activities", "playlists", "instruments", "themes")
+
+
+def library_filters(func: F) -> F:
+    """The library's filter options (combined with AND)."""
+    options = [
+        *(
+            click.option(f"--{name}", metavar="TEXT", help=f"Only tracks with these {name}.")
+            for name in _TEXT_FILTERS
+        ),
+        click.option("--bpm", type=click.IntRange(1, 500), help="Only tracks of this tempo."),
+        click.option(
+            "--key",
+            type=click.Choice(KEY_CHOICES),
+            metavar="KEY",
+            help="Only tracks in this key (C..B, Cm..Bm).",
+        ),
+        click.option(
+            "--duration", type=click.IntRange(min=5), help="Only tracks of this length (s)."
+        ),
+        click.option("--mode", type=click.Choice(MODE_CHOICES), help="Only tracks of this mode."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filters(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@click.group(cls=OrderedGroup, short_help="Browse the curated music library.")
+def library() -> None:
+    """Mubert's curated music library: filter values and ready tracks.
+
+    Filters combine with AND, e.g. `mubert library tracks --genres Ambient --bpm 90`.
+    """
+
+
+@library.command("params")
+@library_filters
+@json_option
+@pass_state
+def library_params(state: State, /, **filters: Any) -> None:
+    """List the filter values (with track counts) among tracks matching the filters."""
+
+    async def main() -> list[LibraryParam]:
+        async with state.public_client() as client:
+            return await client.library.params(**_filters(filters))
+
+    params = run_async(main)
+    if state.out.json_mode:
+        state.out.json(params)
+        return
+    state.out.table(
+        ("PARAM", "VALUE", "TRACKS"),
+        ((p.param, v.value, v.tracks_count) for p in params for v in p.values),
+    )
+
+
+@library.command("tracks")
+@library_filters
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Page size."
+)
+@click.option(
+    "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Tracks to skip."
+)
+@json_option
+@pass_state
+def library_tracks(state: State, /, limit: int, offset: int, **filters: Any) -> None:
+    """List library tracks matching the filters.
+
+    JSON: {"data": [tracks], "meta": {"total", "limit", "offset"}}.
+    """
+
+    async def main() -> Page[Track]:
+        async with state.public_client() as client:
+            return await client.library.tracks(limit=limit, offset=offset, **_filters(filters))
+
+    page = run_async(main)
+    out = state.out
+    if out.json_mode:
+        meta = {"total": page.meta.total, "limit": page.meta.limit, "offset": page.meta.offset}
+        out.json({"data": page.data, "meta": meta})
+        return
+    show_tracks(out, page.data)
+    total = page.meta.total
+    if total is not None and offset + len(page.data) < total:
+        out.note(f"showing {offset + 1}-{offset + len(page.data)} of {total}; use --offset/--limit")

@@ -1,0 +1,276 @@
+"""``mubert customers ...`` and ``mubert licenses ...``: the service directory (company)."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import click
+
+from .._base_client import NOT_GIVEN, NotGiven
+from .._config import DEFAULT_BASE_URL, ENV_BASE_URL, PUBLIC_AUTH
+from ..models import Customer, License
+from ._context import CliError, State, run_async
+from ._files import EnvFileError, merge_env_file
+from ._options import OrderedGroup, json_option, pass_state
+from ._render import show_customer, show_customers, show_license, show_licenses
+
+__all__ = ["customers", "licenses"]
+
+
+@click.group(cls=OrderedGroup, short_help="Manage the company's customers (service API).")
+def customers() -> None:
+    """The company's customers (one per end user of your product).
+
+    Uses the company's credentials, MUBERT_COMPANY_ID and MUBERT_LICENSE_TOKEN.
+    Access tokens are never printed; `customers create --env-file` saves one.
+    """
+
+
+def _show_one(state: State, customer: Customer) -> None:
+    if state.out.json_mode:
+        state.out.json(customer)
+    else:
+        show_customer(state.out, customer)
+
+
+@customers.command("list")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Page size."
+)
+@click.option(
+    "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Customers to skip."
+)
+@click.option("--all", "all_", is_flag=True, help="Every customer, fetched page by page.")
+@json_option
+@pass_state
+def customers_list(state: State, limit: int, offset: int, all_: bool) -> None:
+    """List the company's customers.
+
+    JSON: {"data": [customers], "meta": {"total", "limit", "offset"}}, tokens masked.
+    """
+
+    async def main() -> tuple[list[Customer], dict[str, Any]]:
+        async with state.service_client() as service:
+            if all_:
+                found = [c async for c in service.customers.iter()]
+                return found, {"total": len(found), "limit": len(found), "offset": 0}
+            page = await service.customers.list(limit=limit, offset=offset)
+            meta = {"total": page.meta.total, "limit": page.meta.limit, "offset": page.meta.offset}
+            return page.data, meta
+
+    found, meta = run_async(main)
+    out = state.out
+    if out.json_mode:
+        out.json({"data": found, "meta": meta})
+        return
+    show_customers(out, found)
+    total = meta["total"]
+    if not all_ and total is not None and offset + len(found) < total:
+        out.note(
+            f"showing {offset + 1}-{offset + len(found)} of {total}; "
+            "use --offset/--limit or --all for more"
+        )
+
+
+@customers.command("get", short_help="Show a customer by its Mubert id.")
+@click.argument("customer_id")
+@json_option
+@pass_state
+def customers_get(state: State, customer_id: str) -> None:
+    """Show the customer with this Mubert id, with its limits and usage."""
+
+    async def main() -> Customer:
+        async with state.service_client() as service:
+            return await service.customers.get(customer_id)
+
+    _show_one(state, run_async(main))
+
+
+@customers.command("get-by-custom-id", short_help="Show a customer by your custom id.")
+@click.argument("custom_id")
+@json_option
+@pass_state
+def customers_get_by_custom_id(state: State, custom_id: str) -> None:
+    """Show the customer with this custom id (your own id for the user)."""
+
+    async def main() -> Customer:
+        async with state.service_client() as service:
+            return await service.customers.get_by_custom_id(custom_id)
+
+    _show_one(state, run_async(main))
+
+
+@customers.command("create", short_help="Create a customer (its token is never printed).")
+@click.argument("custom_id")
+@click.option(
+    "--env-file",
+    "env_file",
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    help="Save the new customer's MUBERT_CUSTOMER_ID and MUBERT_ACCESS_TOKEN to this "
+    "dotenv file (mode 0600; other lines are kept).",
+)
+@json_option
+@pass_state
+def customers_create(state: State, custom_id: str, env_file: pathlib.Path | None) -> None:
+    """Create a customer for your user CUSTOM_ID (letters, digits and . _ @ -).
+
+    The new customer's access token is never printed. Pass --env-file to save its
+    credentials, then act as it with `mubert --env-file FILE ...`.
+    """
+
+    async def main() -> tuple[Customer, str]:
+        async with state.service_client() as service:
+            return await service.customers.create(custom_id), service.base_url
+
+    customer, base_url = run_async(main)
+    access = customer.access
+    if access is not None:
+        state.redactor.add(access.token)
+    if env_file is not None:
+        if access is None or not access.token:
+            raise CliError("the API returned no access token for the new customer", exit_code=3)
+        updates = {
+            PUBLIC_AUTH.id_env: access.customer_id or customer.id,
+            PUBLIC_AUTH.token_env: access.token,
+        }
+        if base_url != DEFAULT_BASE_URL and not state.sim:
+            updates[ENV_BASE_URL] = base_url
+        try:
+            merge_env_file(env_file, updates)
+        except (OSError, EnvFileError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise CliError(
+                f"customer {customer.id} was created, but its credentials could not be "
+                f"written to {str(env_file)!r}: {reason}",
+                exit_code=1,
+            ) from None
+        state.out.note(f"saved the customer's credentials to {env_file}")
+    _show_one(state, customer)
+
+
+@customers.command("update")
+@click.argument("customer_id")
+@click.option("--custom-id", required=True, help="The new custom id.")
+@json_option
+@pass_state
+def customers_update(state: State, customer_id: str, custom_id: str) -> None:
+    """Change a customer's custom id."""
+
+    async def main() -> Customer:
+        async with state.service_client() as service:
+            return await service.customers.update(customer_id, custom_id=custom_id)
+
+    _show_one(state, run_async(main))
+
+
+@customers.command("delete")
+@click.argument("customer_id")
+@json_option
+@pass_state
+def customers_delete(state: State, customer_id: str) -> None:
+    """Delete a customer and its access."""
+
+    async def main() -> None:
+        async with state.service_client() as service:
+            await service.customers.delete(customer_id)
+
+    run_async(main)
+    if state.out.json_mode:
+        state.out.json({"deleted": customer_id})
+    else:
+        state.out.line(f"deleted customer {customer_id}")
+
+
+# -- licenses -------------------------------------------------------------------------
+
+
+@click.group(cls=OrderedGroup, short_help="Show licenses and set their webhook (service API).")
+def licenses() -> None:
+    """The company's licenses: what they allow, their usage and their webhook.
+
+    Uses the company's credentials, MUBERT_COMPANY_ID and MUBERT_LICENSE_TOKEN.
+    """
+
+
+def _show_license(state: State, lic: License) -> None:
+    if state.out.json_mode:
+        state.out.json(lic)
+    else:
+        show_license(state.out, lic)
+
+
+@licenses.command("list")
+@json_option
+@pass_state
+def licenses_list(state: State) -> None:
+    """List the company's licenses."""
+
+    async def main() -> list[License]:
+        async with state.service_client() as service:
+            return await service.licenses.list()
+
+    found = run_async(main)
+    if state.out.json_mode:
+        state.out.json(found)
+    else:
+        show_licenses(state.out, found)
+
+
+@licenses.command("get", short_help="Show a license, its limits and usage.")
+@click.argument("license_id")
+@json_option
+@pass_state
+def licenses_get(state: State, license_id: str) -> None:
+    """Show a license: allowed features, formats, bitrates, limits and usage."""
+
+    async def main() -> License:
+        async with state.service_client() as service:
+            return await service.licenses.get(license_id)
+
+    _show_license(state, run_async(main))
+
+
+@licenses.command("update")
+@click.argument("license_id")
+@click.option("--webhook-url", metavar="URL", help="Where Mubert posts finished tracks.")
+@click.option("--no-webhook-url", is_flag=True, help="Remove the webhook URL.")
+@click.option(
+    "--webhook/--no-webhook", "webhook", default=None, help="Enable or disable the webhook."
+)
+@json_option
+@pass_state
+def licenses_update(
+    state: State,
+    license_id: str,
+    webhook_url: str | None,
+    no_webhook_url: bool,
+    webhook: bool | None,
+) -> None:
+    """Set, clear, enable or disable a license's webhook.
+
+    \b
+    Examples:
+      mubert licenses update LICENSE_ID --webhook-url https://example.com/hook --webhook
+      mubert licenses update LICENSE_ID --no-webhook
+    """
+    if webhook_url is not None and no_webhook_url:
+        raise click.UsageError("--webhook-url and --no-webhook-url exclude each other")
+    if webhook_url is None and not no_webhook_url and webhook is None:
+        raise click.UsageError(
+            "nothing to change: give --webhook-url URL, --no-webhook-url or --webhook/--no-webhook"
+        )
+    url: str | NotGiven | None = NOT_GIVEN
+    if webhook_url is not None:
+        url = webhook_url
+    elif no_webhook_url:
+        url = None
+    enabled: bool | NotGiven = NOT_GIVEN if webhook is None else webhook
+
+    async def main() -> License:
+        async with state.service_client() as service:
+            return await service.licenses.update(
+                license_id, webhook_url=url, webhook_enabled=enabled
+            )
+
+    _show_license(state, run_async(main))

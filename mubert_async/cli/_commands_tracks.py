@@ -1,0 +1,344 @@
+"""``mubert generate`` and ``mubert tracks list|get|download``."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+from typing import Any
+
+import click
+
+from ..models import Track, TrackRequest
+from ._context import CliError, State, run_async
+from ._generate import Outcome, Progress, error_message, exit_code_for, generate_and_download
+from ._options import (
+    BITRATE_CHOICES,
+    FORMAT_CHOICES,
+    KEY_CHOICES,
+    OrderedGroup,
+    audio_options,
+    bitrate_value,
+    json_option,
+    pass_state,
+)
+from ._render import show_track, show_tracks
+
+__all__ = ["generate", "tracks"]
+
+_AUDIO_SUFFIXES = (".mp3", ".wav")
+
+
+def make_out_dir(out: pathlib.Path) -> pathlib.Path:
+    """``out`` as an existing directory (created with its parents if missing)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot use {str(out)!r} as the output directory: {exc.strerror}") from None
+    return out
+
+
+def progress_enabled(no_progress: bool) -> bool:
+    """Whether to draw a progress bar: on when stderr is a terminal, unless ``--no-progress``."""
+    return not no_progress and sys.stderr.isatty()
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """One generated item as JSON: status, track id, file, error and the whole track."""
+    return {
+        "index": outcome.index,
+        "status": "ok" if outcome.ok else "error",
+        "track_id": outcome.track_id,
+        "file": str(outcome.file) if outcome.file is not None else None,
+        "error": outcome.error_fields() or None,
+        "track": outcome.track,
+    }
+
+
+@click.command(short_help="Generate tracks and download them.")
+@click.option("--prompt", metavar="TEXT", help="Describe the music (text-to-music).")
+@click.option(
+    "--playlist",
+    "playlist_index",
+    metavar="INDEX",
+    help="Generate from a channel, e.g. 1.0.0 (see `mubert playlists`).",
+)
+@click.option(
+    "--image",
+    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
+    help="Generate music for an image (PNG/JPEG/WEBP/BMP, 50 KB-10 MB).",
+)
+@click.option(
+    "-n",
+    "--count",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="How many tracks to make.",
+)
+@click.option(
+    "-d",
+    "--duration",
+    type=int,
+    metavar="SECONDS",
+    default=60,
+    show_default=True,
+    help="Length of each track in seconds (5-3600).",
+)
+@audio_options()
+@click.option("--bpm", type=int, help="Tempo, 1-500 (only with --playlist).")
+@click.option(
+    "--key",
+    type=click.Choice(KEY_CHOICES),
+    metavar="KEY",
+    help="Musical key, C..B or Cm..Bm (only with --playlist).",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    default=".",
+    show_default=True,
+    help="Directory for the files (created if missing).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Generations in flight at once (default: the customer's limit).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds to wait for each track to be generated (default 900).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@json_option
+@pass_state
+def generate(
+    state: State,
+    prompt: str | None,
+    playlist_index: str | None,
+    image: pathlib.Path | None,
+    count: int,
+    duration: int,
+    format_: str | None,
+    bitrate: str | None,
+    intensity: str | None,
+    mode: str | None,
+    bpm: int | None,
+    key: str | None,
+    out: pathlib.Path,
+    concurrency: int | None,
+    timeout: float | None,
+    no_progress: bool,
+) -> int:
+    """Generate tracks and download them.
+
+    Give exactly one of --prompt, --playlist or --image. COUNT tracks are generated
+    at once (within the customer's concurrency limit) and each is saved as
+    DIR/<track id>.<format> as soon as it is done. The path of each file is
+    printed on stdout, one per line; failures and a summary go to stderr. A
+    progress bar is shown on stderr when it is a terminal.
+
+    \b
+    Examples:
+      mubert generate --prompt "calm piano in the rain" --duration 30
+      mubert generate --playlist 1.0.0 --bpm 120 --key Am -n 4 --format wav -o out/
+      mubert --json generate --image cover.png --duration 20
+
+    With --json, stdout is one document: {"out_dir", "requested", "ok", "failed",
+    "results": [{"index", "status", "track_id", "file", "error", "track"}]}.
+
+    Exit code 4 when some tracks failed and the others were saved.
+    """
+    given = [
+        name
+        for name, v in (("--prompt", prompt), ("--playlist", playlist_index), ("--image", image))
+        if v is not None
+    ]
+    if len(given) != 1:
+        raise click.UsageError(
+            "give exactly one of --prompt, --playlist or --image"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    request = TrackRequest(
+        duration,
+        prompt=prompt,
+        playlist_index=playlist_index,
+        image=str(image) if image is not None else None,
+        format=format_,
+        bitrate=bitrate_value(bitrate),
+        intensity=intensity,
+        mode=mode,
+        bpm=bpm,
+        key=key,
+    )
+    output = state.out
+
+    def report(outcome: Outcome) -> None:
+        if outcome.ok:
+            output.line(str(outcome.file))
+        else:
+            track = f" (track {outcome.track_id})" if outcome.track_id else ""
+            assert outcome.error is not None
+            output.error(
+                f"#{outcome.index + 1} of {count}{track}: {type(outcome.error).__name__}: "
+                f"{error_message(outcome.error)}"
+            )
+
+    async def main() -> list[Outcome]:
+        async with state.public_client() as client:
+            make_out_dir(out)
+            progress = Progress(
+                output, count, enabled=progress_enabled(no_progress), desc="generating"
+            )
+            try:
+                return await generate_and_download(
+                    client,
+                    [request] * count,
+                    out,
+                    concurrency=concurrency,
+                    timeout=timeout,
+                    progress=progress,
+                    on_outcome=report,
+                )
+            finally:
+                progress.close()
+
+    outcomes = run_async(main)
+    out_dir = out.resolve()
+    ok = sum(1 for o in outcomes if o.ok)
+    if output.json_mode:
+        output.json(
+            {
+                "out_dir": str(out_dir),
+                "requested": count,
+                "ok": ok,
+                "failed": count - ok,
+                "results": [outcome_json(o) for o in outcomes],
+            }
+        )
+    else:
+        output.note(f"saved {ok} of {count} track(s) to {out_dir}")
+    return exit_code_for([o.error for o in outcomes], ok)
+
+
+# -- tracks ---------------------------------------------------------------------------
+
+
+@click.group(cls=OrderedGroup, short_help="List, show and download the customer's tracks.")
+def tracks() -> None:
+    """The customer's tracks: list, show and download them."""
+
+
+@tracks.command("list")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Page size."
+)
+@click.option(
+    "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Tracks to skip."
+)
+@click.option("--all", "all_", is_flag=True, help="Every track, fetched page by page.")
+@click.option("--order", type=click.Choice(("asc", "desc")), help="Sort direction.")
+@json_option
+@pass_state
+def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | None) -> None:
+    """List the customer's tracks, newest first by default.
+
+    JSON: {"data": [tracks], "meta": {"total", "limit", "offset"}}.
+    """
+
+    async def main() -> tuple[list[Track], dict[str, Any]]:
+        async with state.public_client() as client:
+            if all_:
+                found = [t async for t in client.tracks.iter(order=order)]
+                return found, {"total": len(found), "limit": len(found), "offset": 0}
+            page = await client.tracks.list(limit=limit, offset=offset, order=order)
+            meta = {"total": page.meta.total, "limit": page.meta.limit, "offset": page.meta.offset}
+            return page.data, meta
+
+    found, meta = run_async(main)
+    out = state.out
+    if out.json_mode:
+        out.json({"data": found, "meta": meta})
+        return
+    show_tracks(out, found)
+    if not all_ and meta["total"] is not None and offset + len(found) < meta["total"]:
+        out.note(
+            f"showing {offset + 1}-{offset + len(found)} of {meta['total']}; "
+            "use --offset/--limit or --all for more"
+        )
+
+
+@tracks.command("get")
+@click.argument("track_id")
+@json_option
+@pass_state
+def tracks_get(state: State, track_id: str) -> None:
+    """Show one track with its generations and download URL."""
+
+    async def main() -> Track:
+        async with state.public_client() as client:
+            return await client.tracks.get(track_id)
+
+    track = run_async(main)
+    if state.out.json_mode:
+        state.out.json(track)
+    else:
+        show_track(state.out, track)
+
+
+def download_target(out: pathlib.Path) -> pathlib.Path:
+    """Where ``tracks download --out`` points: a directory (made if missing) or a file path.
+
+    An existing directory, a path ending in a separator or a path without a
+    .mp3/.wav suffix is a directory; anything else is a file whose directory is made.
+    """
+    raw = str(out)
+    if out.is_dir() or raw.endswith(("/", os.sep)) or out.suffix.lower() not in _AUDIO_SUFFIXES:
+        return make_out_dir(out)
+    make_out_dir(out.parent)
+    return out
+
+
+@tracks.command("download")
+@click.argument("track_id")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=pathlib.Path),
+    default=".",
+    show_default=True,
+    help="A directory (file named <track id>.<format>; created if missing) or a .mp3/.wav file.",
+)
+@click.option(
+    "--format", "format_", type=click.Choice(FORMAT_CHOICES), help="Which generation to fetch."
+)
+@click.option(
+    "--bitrate", type=click.Choice(BITRATE_CHOICES), help="Which generation to fetch (kbps)."
+)
+@json_option
+@pass_state
+def tracks_download(
+    state: State, track_id: str, out: pathlib.Path, format_: str | None, bitrate: str | None
+) -> None:
+    """Download a generated track's file (its newest done generation).
+
+    Prints the path of the file written.
+    """
+    target = download_target(out)
+
+    async def main() -> pathlib.Path:
+        async with state.public_client() as client:
+            return await client.tracks.download(
+                track_id, target, format=format_, bitrate=bitrate_value(bitrate)
+            )
+
+    path = run_async(main)
+    if state.out.json_mode:
+        state.out.json({"track_id": track_id, "file": str(path)})
+    else:
+        state.out.line(str(path))

@@ -1,0 +1,186 @@
+"""Where a command gets its settings, credentials and clients (real API or ``--sim``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from .._config import DEFAULT_TIMEOUT, ENV_BASE_URL, PUBLIC_AUTH, SERVICE_AUTH, AuthScheme
+from ._files import EnvFileError, parse_env_file
+from ._output import Output, Redactor
+
+if TYPE_CHECKING:
+    from .. import MubertClient, MubertServiceClient
+    from ..testing import FakeCustomer, FakeMubert
+
+__all__ = [
+    "CREDENTIAL_VARS",
+    "CliError",
+    "Settings",
+    "Simulator",
+    "State",
+    "load_settings",
+    "run_async",
+]
+
+T = TypeVar("T")
+
+CREDENTIAL_VARS = (
+    PUBLIC_AUTH.id_env,
+    PUBLIC_AUTH.token_env,
+    SERVICE_AUTH.id_env,
+    SERVICE_AUTH.token_env,
+)
+"""The environment variables holding credentials."""
+
+SIM_CUSTOM_ID = "mubert-cli"
+"""``custom_id`` of the customer ``--sim`` commands act as."""
+
+
+class CliError(Exception):
+    """A failure to report as ``error: <message>`` with a given exit code (no traceback)."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``MUBERT_*`` values in effect: the env file's, else the environment's."""
+
+    values: Mapping[str, str]
+
+    def get(self, name: str) -> str | None:
+        """The value of ``name``, or None when unset or blank."""
+        value = self.values.get(name)
+        return value if value is not None and value.strip() else None
+
+
+def load_settings(env_file: pathlib.Path | None, redactor: Redactor) -> Settings:
+    """Merge the environment's ``MUBERT_*`` variables with those of ``env_file``.
+
+    The env file wins: it was named on the command line for this run. Every
+    credential found in either place is registered with ``redactor``.
+    """
+    values = {k: v for k, v in os.environ.items() if k.startswith("MUBERT_")}
+    redactor.add(*(os.environ.get(name) for name in CREDENTIAL_VARS))
+    if env_file is not None:
+        try:
+            from_file = parse_env_file(env_file)
+        except EnvFileError as exc:
+            raise CliError(str(exc)) from None
+        mubert = {k: v for k, v in from_file.items() if k.startswith("MUBERT_")}
+        redactor.add(*(mubert.get(name) for name in CREDENTIAL_VARS))
+        values.update(mubert)
+    return Settings(values)
+
+
+class Simulator:
+    """An in-process ``FakeMubert`` with one ready customer, for ``--sim``."""
+
+    def __init__(self, generation_time: float) -> None:
+        from ..testing import FakeMubert
+
+        self.fake: FakeMubert = FakeMubert(generation_time=generation_time, seed=None)
+        self.customer: FakeCustomer = self.fake.add_customer(SIM_CUSTOM_ID)
+
+    def secrets(self) -> tuple[str, ...]:
+        """The simulator's tokens (its ids are ordinary data)."""
+        return (self.customer.access_token, self.fake.license_token)
+
+
+@dataclass
+class State:
+    """The global options of one ``mubert`` run, shared by its command (``ctx.obj``)."""
+
+    redactor: Redactor = field(default_factory=Redactor)
+    json: bool = False
+    sim: bool = False
+    sim_generation_time: float = 0.5
+    base_url: str | None = None
+    timeout: float | None = DEFAULT_TIMEOUT
+    debug: bool = False
+    settings: Settings = field(default_factory=lambda: Settings({}))
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+    """Called when the run ends (for example to detach the ``--debug`` log handler)."""
+    _out: Output | None = None
+    _simulator: Simulator | None = None
+
+    @property
+    def out(self) -> Output:
+        """Where the command writes (JSON mode as set by ``--json``)."""
+        if self._out is None:
+            self._out = Output(self.redactor)
+        self._out.json_mode = self.json
+        return self._out
+
+    @property
+    def simulator(self) -> Simulator:
+        """The ``--sim`` simulator, made on first use."""
+        if self._simulator is None:
+            self._simulator = Simulator(self.sim_generation_time)
+            self.redactor.add(*self._simulator.secrets())
+        return self._simulator
+
+    def _credentials(self, scheme: AuthScheme, hint: str) -> tuple[str, str]:
+        id_value, token = self.settings.get(scheme.id_env), self.settings.get(scheme.token_env)
+        if id_value is None or token is None:
+            missing = " and ".join(
+                name
+                for name, value in ((scheme.id_env, id_value), (scheme.token_env, token))
+                if value is None
+            )
+            raise CliError(
+                f"missing credentials: set {missing} ({hint}) in the environment or in "
+                "an --env-file, or try the command on the simulator with --sim"
+            )
+        return id_value, token
+
+    def _base_url(self) -> str | None:
+        return self.base_url if self.base_url is not None else self.settings.get(ENV_BASE_URL)
+
+    @asynccontextmanager
+    async def public_client(self) -> AsyncIterator[MubertClient]:
+        """A ``MubertClient`` acting as the configured customer (or the simulator's)."""
+        from .. import MubertClient
+
+        if self.sim:
+            sim = self.simulator
+            client = sim.fake.client(sim.customer, timeout=self.timeout)
+        else:
+            customer_id, token = self._credentials(PUBLIC_AUTH, "the customer's credentials")
+            client = MubertClient(
+                customer_id, token, base_url=self._base_url(), timeout=self.timeout
+            )
+        async with client:
+            yield client
+
+    @asynccontextmanager
+    async def service_client(self) -> AsyncIterator[MubertServiceClient]:
+        """A ``MubertServiceClient`` acting as the configured company (or the simulator's)."""
+        from .. import MubertServiceClient
+
+        if self.sim:
+            client = self.simulator.fake.service_client(timeout=self.timeout)
+        else:
+            company_id, token = self._credentials(SERVICE_AUTH, "the company's credentials")
+            client = MubertServiceClient(
+                company_id, token, base_url=self._base_url(), timeout=self.timeout
+            )
+        async with client:
+            yield client
+
+
+def run_async(main: Callable[[], Awaitable[T]]) -> T:
+    """Run one command's coroutine to completion in a fresh event loop."""
+
+    async def runner() -> T:
+        return await main()
+
+    return asyncio.run(runner())

@@ -1,0 +1,152 @@
+"""Everything the command line writes: redaction, tables, key/value blocks and JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from typing import IO, Any, Protocol
+
+import msgspec
+
+__all__ = ["MASK", "Output", "Redactor", "redact_link"]
+
+MASK = "***"
+"""What a credential is replaced with wherever it would be shown."""
+
+_MIN_SECRET = 6  # shorter values would mangle ordinary text (the SDK uses the same bound)
+
+# Query parameters and JSON keys whose values are credentials.
+_SECRET_PARAMS = ("customer_id", "access_token", "company_id", "license_token")
+_SECRET_KEYS = frozenset({"token", "access_token", "license_token"})
+_SECRET_QUERY = re.compile(
+    r"(?P<key>[?&;](?:" + "|".join(_SECRET_PARAMS) + r")=)(?P<value>[^&#\s\"'<>]*)",
+    re.IGNORECASE,
+)
+
+
+def redact_link(link: str) -> str:
+    """``link`` with the values of credential query parameters replaced by ``***``."""
+    return _SECRET_QUERY.sub(lambda m: m.group("key") + MASK, link)
+
+
+class Redactor:
+    """Removes the configured credentials (and credential-looking URL parameters) from text.
+
+    Every line the command line prints, including error messages and log records,
+    goes through ``text``; every JSON document through ``data``.
+    """
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets: list[str] = []
+        self.add(*secrets)
+
+    def add(self, *values: str | None) -> None:
+        """Treat each of ``values`` (long enough to be a credential) as a secret."""
+        for value in values:
+            if value is None:
+                continue
+            for candidate in {value, value.strip()}:
+                if len(candidate) >= _MIN_SECRET and candidate not in self._secrets:
+                    self._secrets.append(candidate)
+        self._secrets.sort(key=len, reverse=True)  # longest first: no partial leftovers
+
+    def text(self, text: str) -> str:
+        """``text`` without any secret: each one becomes ``***``."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return redact_link(text)
+
+    def data(self, value: Any) -> Any:
+        """A JSON-ready value with credential fields masked and every string redacted."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {
+                key: (MASK if key in _SECRET_KEYS and value[key] is not None else self.data(item))
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.data(item) for item in value]
+        return value
+
+
+class _Writer(Protocol):
+    def __call__(self, text: str, *, err: bool) -> None: ...
+
+
+def _plain_write(text: str, *, err: bool) -> None:
+    stream: IO[str] = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
+class Output:
+    """Writes results to stdout and messages to stderr, always through the redactor.
+
+    In JSON mode (``--json``) stdout carries exactly one JSON document per command
+    and the human-readable lines are left out; messages still go to stderr.
+    """
+
+    def __init__(self, redactor: Redactor, *, json_mode: bool = False) -> None:
+        self.redactor = redactor
+        self.json_mode = json_mode
+        self._writer: _Writer = _plain_write
+
+    def use_writer(self, writer: _Writer | None) -> None:
+        """Route lines through ``writer`` (a progress bar's ``write``), or back to plain writes."""
+        self._writer = writer if writer is not None else _plain_write
+
+    def line(self, text: str = "") -> None:
+        """A line of human-readable output on stdout (not in JSON mode)."""
+        if not self.json_mode:
+            self._writer(self.redactor.text(text), err=False)
+
+    def note(self, text: str) -> None:
+        """A message on stderr (in every mode)."""
+        self._writer(self.redactor.text(text), err=True)
+
+    def error(self, text: str) -> None:
+        """``error: <text>`` on stderr."""
+        self.note(f"error: {text}")
+
+    def json(self, value: Any) -> None:
+        """``value`` (models, lists, dicts) as one JSON document on stdout."""
+        document = self.redactor.data(msgspec.to_builtins(value, str_keys=True))
+        self._writer(json.dumps(document, indent=2, ensure_ascii=False), err=False)
+
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Rows under a header, columns aligned; ``(none)`` for no rows."""
+        if self.json_mode:
+            return
+        text = self.redactor.text  # before measuring: a masked value is shorter
+        cells = [[text(_cell(value)) for value in row] for row in rows]
+        if not cells:
+            self.line("(none)")
+            return
+        widths = [len(h) for h in headers]
+        for row in cells:
+            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+        for row in [list(headers), *cells]:
+            self.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+    def fields(self, pairs: Iterable[tuple[str, Any]]) -> None:
+        """``name: value`` lines, names aligned; pairs whose value is None are left out."""
+        text = self.redactor.text
+        shown = [(name, text(_cell(value))) for name, value in pairs if value is not None]
+        width = max((len(name) for name, _ in shown), default=0)
+        for name, value in shown:
+            self.line(f"{name + ':':<{width + 1}} {value}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value) or "-"
+    text = str(value)
+    return " ".join(text.split()) if any(c in text for c in "\r\n\t") else text
