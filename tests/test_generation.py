@@ -449,6 +449,24 @@ async def test_identical_requests_in_a_batch_each_get_their_own_track() -> None:
     assert next(iter(fake.faults)).hits >= 1
 
 
+async def test_a_lost_track_is_found_behind_a_hundred_newer_ones() -> None:
+    # Regression (chaos suite, N=500): more tracks were created while the lost create
+    # timed out than one page of the newest tracks holds, so it was not found and the
+    # request was sent again: two tracks.
+    fake = make(0.02)
+    fake.faults.add(Fault.slow(0.6, method="POST", path=r"/public/tracks$"))
+    async with client_of(fake, timeout=0.3, max_concurrent_generations=-1) as client:
+        target = asyncio.create_task(client.tracks.generate(duration=30, prompt="the target"))
+        await asyncio.sleep(0.05)  # the target's create has reached the server and hangs
+        await asyncio.gather(
+            *(client.tracks.create(duration=30, prompt=f"n{i}") for i in range(150))
+        )
+        track = await target
+        prompts = [t.prompt async for t in client.tracks.iter(page_size=200)]
+    assert prompts.count("the target") == 1
+    assert track.prompt == "the target"
+
+
 async def test_an_old_identical_track_is_not_adopted() -> None:
     clock = ManualClock(start=time.time())
     fake = FakeMubert(clock=clock, generation_time=0.0)

@@ -6,10 +6,10 @@ answered 5xx or garbage), blindly repeating it could make two tracks. Instead:
 
 1. wait until no other create with the same parameters is in flight from this
    client (so their tracks are known and cannot be mistaken for ours);
-2. list the customer's newest tracks and adopt the oldest one that this client does
-   not already know, whose parameters match the request, and that the server created
-   after the lost request was sent (judged with the server's own clock, from its
-   ``Date`` header);
+2. read the customer's tracks newest first, back to when the lost request was sent,
+   and adopt the oldest one that this client does not already know, whose
+   parameters match the request, and that the server created after the lost request
+   was sent (judged with the server's own clock, from its ``Date`` header);
 3. if there is none, the request never arrived: send it again (with backoff), and
    reconcile that attempt the same way if it is ambiguous too. A create refused
    unprocessed (429, connection refused) is simply sent again. After ``ATTEMPTS``
@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["CreateLedger", "create_exactly_once"]
 
 _PAGE: ResponseDecoder[Page[Track]] = ResponseDecoder(Page[Track], wrapped=False)
-_NEWEST = 100
-"""How many of the newest tracks are searched for a lost create."""
+_PAGE_SIZE = 100
+_MAX_PAGES = 50
+"""Pages searched for a lost create at most (5,000 tracks created while it was lost)."""
 ATTEMPTS = 6
 """Sends of one create (each after proof the previous did not arrive), and tries of a lookup."""
 _CLOCK_SLACK = 5.0
@@ -151,24 +152,40 @@ def _server_now(date_header: str | None) -> datetime:
 async def _find_lost(
     tracks: Tracks, ledger: CreateLedger, request: TrackRequest, sent_at: float
 ) -> Track | None:
-    """The track a lost create made, if the server has one."""
-    page, server_date = await _newest_tracks(tracks)
-    elapsed = time.monotonic() - sent_at
-    earliest = _server_now(server_date) - timedelta(seconds=elapsed + _CLOCK_SLACK)
-    found = [
-        track
-        for track in page.data
-        if not ledger.knows(track.id)
-        and _matches(track, request)
-        and (track.created_at is None or track.created_at >= earliest)
-    ]
-    # The oldest unknown match is the one closest to when our request was sent.
+    """The track a lost create made, if the server has one.
+
+    Reads the customer's tracks newest first, page after page, until they predate
+    the lost request: however many tracks were created meanwhile, it is not missed.
+    (New tracks arriving at the head only push the rest to later offsets: paging by
+    offset may see a track twice, never skip one.)
+    """
+    earliest: datetime | None = None
+    found: list[Track] = []
+    offset = 0
+    for _ in range(_MAX_PAGES):
+        page, server_date = await _tracks_page(tracks, offset)
+        if earliest is None:
+            elapsed = time.monotonic() - sent_at
+            earliest = _server_now(server_date) - timedelta(seconds=elapsed + _CLOCK_SLACK)
+        for track in page.data:
+            if track.created_at is not None and track.created_at < earliest:
+                return _closest(found)
+            if not ledger.knows(track.id) and _matches(track, request):
+                found.append(track)
+        if not page.data or not page.has_more:
+            break
+        offset += len(page.data)
+    return _closest(found)
+
+
+def _closest(found: list[Track]) -> Track | None:
+    # Newest first: the last (oldest) unknown match is the closest to our request.
     return found[-1] if found else None
 
 
-async def _newest_tracks(tracks: Tracks) -> tuple[Page[Track], str | None]:
-    """The customer's newest tracks and the server's ``Date``, through passing failures."""
-    params = {"offset": 0, "limit": _NEWEST, "order": "desc", "order_by": "created_at"}
+async def _tracks_page(tracks: Tracks, offset: int) -> tuple[Page[Track], str | None]:
+    """A page of the customer's tracks, newest first, with the server's ``Date``."""
+    params = {"offset": offset, "limit": _PAGE_SIZE, "order": "desc", "order_by": "created_at"}
     for attempt in range(ATTEMPTS):
         try:
             response = await tracks._client.request("GET", "/public/tracks", params=params)
