@@ -47,9 +47,10 @@ async def read_image(image: Any) -> UploadFile:
         try:
             _check_size((await file.stat()).st_size)
             data = await file.read_bytes()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL or lone surrogate in the path
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise InvalidRequestError(
-                "image", f"cannot read {os.fspath(image)!r}: {exc.strerror}"
+                "image", f"cannot read {os.fspath(image)!r}: {reason}"
             ) from None
         name = file.stem or name
     elif hasattr(image, "read"):

@@ -34,7 +34,8 @@ MIN_DURATION = 5
 MAX_DURATION = 3600
 """Longest track the API generates, in seconds (OpenAPI: "between 5 and 3600")."""
 
-_PLAYLIST_INDEX = re.compile(r"\d+(?:\.\d+){0,2}")
+# re.ASCII: a plain \d also matches the digits of other scripts (Arabic-Indic, fullwidth...).
+_PLAYLIST_INDEX = re.compile(r"\d+(?:\.\d+){0,2}", re.ASCII)
 _CUSTOM_ID = re.compile(r"[A-Za-z0-9._@-]{1,255}")
 _UNSAFE_ID = re.compile(r"[\x00-\x20\x7f/\\?#%]")
 
@@ -58,10 +59,20 @@ def check_bool(field: str, value: Any) -> bool:
     return value
 
 
+def _check_unicode(field: str, value: str) -> None:
+    """Reject a lone surrogate (``"\\ud800"``): it has no UTF-8 form, so it cannot be sent."""
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise InvalidRequestError(field, "must be valid Unicode (no lone surrogates)") from None
+
+
 def check_text(field: str, value: Any, *, max_length: int, min_length: int = 1) -> str:
     """A ``str`` of ``min_length`` to ``max_length`` characters without control characters."""
     if not isinstance(value, str):
         raise InvalidRequestError(field, f"must be a string, got {type(value).__name__}")
+    _check_unicode(field, value)
     if not min_length <= len(value) <= max_length:
         raise InvalidRequestError(
             field, f"must be {min_length} to {max_length} characters long, got {len(value)}"
@@ -137,4 +148,5 @@ def check_path_id(field: str, value: Any) -> str:
         raise InvalidRequestError(
             field, "must be a non-empty id without '/', '\\', '?', '#', '%', '..' or whitespace"
         )
+    _check_unicode(field, value)
     return value

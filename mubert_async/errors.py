@@ -311,6 +311,7 @@ _STATUS_CLASSES: Mapping[int, type[APIError]] = {
 }
 
 _MAX_TEXT = 500
+_MAX_SCRUBBED = 64 * 1024
 
 
 def _class_for(status: int, code: str | None) -> type[APIError]:
@@ -325,16 +326,32 @@ def _class_for(status: int, code: str | None) -> type[APIError]:
     return by_status or APIError
 
 
-def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
-    """``value`` with every string inside it cleared of ``secrets``."""
+_MAX_DEPTH = 32
+"""Deepest nesting of an error body kept as decoded JSON; deeper ones are kept as text."""
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _scrub(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
+    """``value`` with every string inside it cleared of ``secrets``.
+
+    Raises ``_TooDeep`` past ``_MAX_DEPTH`` levels: walking (or later printing) such
+    a body would exhaust the stack.
+    """
     if isinstance(value, str):
         for secret in secrets:
             value = value.replace(secret, "[REDACTED]")
         return value
+    if depth >= _MAX_DEPTH and isinstance(value, (dict, list)):
+        raise _TooDeep
     if isinstance(value, dict):
-        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+        return {
+            _scrub(k, secrets, depth + 1): _scrub(v, secrets, depth + 1) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
+        return [_scrub(v, secrets, depth + 1) for v in value]
     return value
 
 
@@ -352,11 +369,11 @@ def error_from_response(
     """
     body: Any
     try:
-        body = msgspec.json.decode(content) if content else None
-    except msgspec.DecodeError:
-        body = content[:_MAX_TEXT].decode("utf-8", "replace")
-    if secrets:
-        body = _scrub(body, secrets)
+        body = _scrub(msgspec.json.decode(content), secrets) if content else None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, _TooDeep):
+        # Scrubbed before it is cut short, so that no part of a secret survives the cut.
+        text = content[:_MAX_SCRUBBED].decode("utf-8", "replace")
+        body = _scrub(text, secrets)[:_MAX_TEXT]
     if isinstance(body, dict):
         code = body.get("code") if isinstance(body.get("code"), str) else None
         message = body.get("message")

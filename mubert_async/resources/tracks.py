@@ -12,6 +12,7 @@ from .._files import read_image
 from .._validation import (
     MAX_DURATION,
     MIN_DURATION,
+    check_bool,
     check_choice,
     check_int,
     check_list,
@@ -342,6 +343,7 @@ class Tracks(Resource):
 
         if concurrency is not None:
             check_int("concurrency", concurrency, minimum=1)
+        ordered = check_bool("ordered", ordered)  # else only judged (truthy?) once running
         if timeout is not None:
             _check_timeout(timeout)
         if not isinstance(requests, (Iterable, AsyncIterable)) or isinstance(
@@ -375,6 +377,13 @@ class Tracks(Resource):
         """
         from ..generation._download import download_track
 
+        if isinstance(dest, (str, os.PathLike)):
+            try:  # a lone surrogate ("\ud800") has no file system encoding
+                os.fsencode(dest)
+            except (UnicodeEncodeError, TypeError):
+                raise InvalidRequestError(
+                    "dest", "must be a path the file system can encode"
+                ) from None
         return await download_track(
             self,
             self._client.transport,
