@@ -128,7 +128,9 @@ class Customer(msgspec.Struct, kw_only=True, frozen=True):
     def max_concurrent_generations(self) -> int | None:
         """The tighter of the customer's and the license's concurrency limits.
 
-        None when neither is known, -1 when both are unlimited.
+        None when neither is known, -1 when both are unlimited. A value that is
+        neither -1 nor a positive count (0, -5) counts as unknown: the limit is then
+        learned from the server instead of refusing to make ``customer_client``.
         """
         access = self.access
         if access is None:
@@ -140,6 +142,10 @@ class Customer(msgspec.Struct, kw_only=True, frozen=True):
                 access.license.license_limits if access.license else None,
             )
             if limits is not None
+            and (
+                limits.max_concurrent_track_generations == -1
+                or limits.max_concurrent_track_generations >= 1
+            )
         ]
         if not found:
             return None
