@@ -479,3 +479,36 @@ async def test_an_old_identical_track_is_not_adopted() -> None:
         fresh_track = await fresh.tracks.generate(duration=30, prompt="again")
         assert (await fresh.tracks.list()).meta.total == 2
     assert fresh_track.id != old.id
+
+
+async def test_mixed_naive_and_aware_timestamps_are_learned_from() -> None:
+    from mubert_async.transport import MockTransport, Response
+
+    body = (
+        b'{"data": {"id": "t1", "duration": 30, "generations": [{"status": "done", "url": "u",'
+        b' "created_at": "2025-01-01T00:00:00", "generated_at": "2025-01-01T00:00:20Z"}]}}'
+    )
+    client = MubertClient(
+        "customer", "token", transport=MockTransport(lambda r: Response(200, {}, body))
+    )
+    track = await client.tracks.wait("t1")
+    assert track.url == "u"
+    assert client._engine.times.expected(30) == pytest.approx(20.0)
+
+
+def test_a_run_can_be_made_outside_the_event_loop() -> None:
+    fake = make(0.01)
+    client = client_of(fake)
+    run = client.tracks.generate_many(prompts(3))  # no loop running here
+
+    async def consume() -> int:
+        async with client:
+            return len([r async for r in run])
+
+    assert asyncio.run(consume()) == 3
+
+
+def test_iter_checks_order_by_at_once() -> None:
+    client = client_of(make())
+    with pytest.raises(InvalidRequestError):
+        client.tracks.iter(order_by="x" * 100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import (
     AsyncGenerator,
@@ -85,7 +86,8 @@ class _Pipeline:
         self.workers, self.ordered, self.timeout = workers, ordered, timeout
         self.progress = progress
         self.stop = Stop()
-        self.scope = anyio.CancelScope()
+        self.scope: anyio.CancelScope | None = None  # made in the loop, by start()
+        self.finished = False
         self.sender: MemoryObjectSendStream[GenerationResult] | None = None
         self.receiver: MemoryObjectReceiveStream[GenerationResult] | None = None
         self.total: int | None = len(requests) if isinstance(requests, Sized) else None
@@ -97,12 +99,18 @@ class _Pipeline:
         """Open the result stream and start producing, in the running loop."""
         sender, receiver = anyio.create_memory_object_stream[GenerationResult](self.workers)
         self.sender, self.receiver = sender, receiver
+        self.scope = anyio.CancelScope()
+        if self.stop.closed:
+            self.scope.cancel()
         return asyncio.get_running_loop().create_task(self.run(sender))
 
     def close(self) -> None:
         """Stop creating and cancel every task (synchronous: safe from a finalizer)."""
         self.stop.closed = True
-        self.scope.cancel()
+        if self.scope is not None and not self.finished:
+            # Outside a running loop there is nothing left to cancel.
+            with contextlib.suppress(RuntimeError):
+                self.scope.cancel()
         if self.receiver is not None:
             self.receiver.close()
 
@@ -121,6 +129,7 @@ class _Pipeline:
         """Feed the requests to item tasks, at most ``workers`` at a time."""
         input_error: Exception | None = None
         try:
+            assert self.scope is not None
             with self.scope:
                 async with anyio.create_task_group() as group:
                     slots = anyio.Semaphore(self.workers)
@@ -149,6 +158,7 @@ class _Pipeline:
                         self.total = index
                         self._report()
         finally:
+            self.finished = True
             sender.close()
         if input_error is not None:
             raise input_error

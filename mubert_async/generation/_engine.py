@@ -22,6 +22,7 @@ from ..errors import (
     TransportError,
 )
 from ..models import GenerationStatus, Track, TrackRequest
+from ..models._tracks import as_aware
 from ._limiter import GenerationLimiter
 from ._polling import GenerationTimes, PollPolicy
 from ._reconcile import CreateLedger, create_exactly_once
@@ -120,7 +121,8 @@ class GenerationEngine:
         if newest is not None and newest.generated_at and newest.created_at:
             # The server's own timestamps, unblurred by polling.
             self.times.observe(
-                (newest.generated_at - newest.created_at).total_seconds(), track.duration
+                (as_aware(newest.generated_at) - as_aware(newest.created_at)).total_seconds(),
+                track.duration,
             )
         else:
             self.times.observe(waited, track.duration)

@@ -34,6 +34,7 @@ import anyio
 from ..errors import RateLimitError, ServerError, TransportError
 from ..models import Page, Track, TrackRequest
 from ..models._decoding import ResponseDecoder
+from ..models._tracks import as_aware
 
 if TYPE_CHECKING:
     from ..resources.tracks import Tracks
@@ -168,7 +169,7 @@ async def _find_lost(
             elapsed = time.monotonic() - sent_at
             earliest = _server_now(server_date) - timedelta(seconds=elapsed + _CLOCK_SLACK)
         for track in page.data:
-            if track.created_at is not None and track.created_at < earliest:
+            if track.created_at is not None and as_aware(track.created_at) < earliest:
                 return _closest(found)
             if not ledger.knows(track.id) and _matches(track, request):
                 found.append(track)

@@ -40,7 +40,7 @@ class Generation(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     expired_at: datetime | None = None
 
 
-def _aware(moment: datetime) -> datetime:
+def as_aware(moment: datetime) -> datetime:
     """``moment`` with a timezone: one sent without an offset is taken as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
@@ -54,7 +54,7 @@ def _newest(generations: tuple[Generation, ...]) -> Generation | None:
             or generation.created_at is None
             # A server may mix "...Z" and offset-less timestamps; naive and aware
             # datetimes cannot be compared directly.
-            or _aware(generation.created_at) >= _aware(newest.created_at)
+            or as_aware(generation.created_at) >= as_aware(newest.created_at)
         ):
             newest = generation
     return newest

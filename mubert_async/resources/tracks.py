@@ -228,6 +228,8 @@ class Tracks(Resource):
         check_page(0, page_size, limit_name="page_size")
         if order is not None:
             check_choice("order", order)
+        if order_by is not None:
+            check_text("order_by", order_by, max_length=64)
 
         async def fetch(offset: int, limit: int) -> Page[Track]:
             return await self.list(offset=offset, limit=limit, order=order, order_by=order_by)
