@@ -12,7 +12,7 @@ from ._commands_tracks import make_out_dir, progress_enabled
 from ._context import CliError, State, run_async
 from ._generate import Outcome, Progress, error_message, exit_code_for, generate_and_download
 from ._manifest import MANIFEST_NAME, BatchLine, Manifest, make_entry, read_batch_file
-from ._options import FORMAT_CHOICES, json_option, pass_state
+from ._options import FORMAT_CHOICES, json_option, pass_state, run_options
 
 __all__ = ["batch"]
 
@@ -40,19 +40,7 @@ __all__ = ["batch"]
     type=click.Choice(FORMAT_CHOICES),
     help="Format for lines that do not give one.",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Generations in flight at once (default: the customer's limit).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Seconds to wait for each track to be generated (default 900).",
-)
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@run_options
 @json_option
 @pass_state
 def batch(

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..models import LibraryParam, Page, Playlist, Track
+from ..models import LibraryParam, Playlist, Track
 from ._context import CliError, State, run_async
 from ._files import write_private
 from ._options import (
@@ -17,10 +17,12 @@ from ._options import (
     KEY_CHOICES,
     MODE_CHOICES,
     TYPE_CHOICES,
+    Listing,
     OrderedGroup,
     bitrate_value,
     json_option,
     pass_state,
+    show_listing,
 )
 from ._output import redact_link
 from ._render import show_playlists, show_tracks
@@ -207,17 +209,11 @@ def library_tracks(state: State, /, limit: int, offset: int, **filters: Any) -> 
     JSON: {"data": [tracks], "meta": {"total", "limit", "offset"}}.
     """
 
-    async def main() -> Page[Track]:
+    async def main() -> Listing[Track]:
         async with state.public_client() as client:
-            return await client.library.tracks(limit=limit, offset=offset, **_filters(filters))
+            return await Listing.fetch(
+                page=lambda: client.library.tracks(limit=limit, offset=offset, **_filters(filters)),
+                offset=offset,
+            )
 
-    page = run_async(main)
-    out = state.out
-    if out.json_mode:
-        meta = {"total": page.meta.total, "limit": page.meta.limit, "offset": page.meta.offset}
-        out.json({"data": page.data, "meta": meta})
-        return
-    show_tracks(out, page.data)
-    total = page.meta.total
-    if total is not None and offset + len(page.data) < total:
-        out.note(f"showing {offset + 1}-{offset + len(page.data)} of {total}; use --offset/--limit")
+    show_listing(state.out, run_async(main), show_tracks, more="use --offset/--limit")

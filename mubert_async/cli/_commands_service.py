@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pathlib
-from typing import Any
 
 import click
 
@@ -12,7 +11,7 @@ from .._config import DEFAULT_BASE_URL, ENV_BASE_URL, PUBLIC_AUTH
 from ..models import Customer, License
 from ._context import CliError, State, run_async
 from ._files import EnvFileError, merge_env_file
-from ._options import OrderedGroup, json_option, pass_state
+from ._options import Listing, OrderedGroup, json_option, pass_state, show_listing
 from ._render import show_customer, show_customers, show_license, show_licenses
 
 __all__ = ["customers", "licenses"]
@@ -50,27 +49,16 @@ def customers_list(state: State, limit: int, offset: int, all_: bool) -> None:
     JSON: {"data": [customers], "meta": {"total", "limit", "offset"}}, tokens masked.
     """
 
-    async def main() -> tuple[list[Customer], dict[str, Any]]:
+    async def main() -> Listing[Customer]:
         async with state.service_client() as service:
-            if all_:
-                found = [c async for c in service.customers.iter()]
-                return found, {"total": len(found), "limit": len(found), "offset": 0}
-            page = await service.customers.list(limit=limit, offset=offset)
-            meta = {"total": page.meta.total, "limit": page.meta.limit, "offset": page.meta.offset}
-            return page.data, meta
+            return await Listing.fetch(
+                every=all_,
+                page=lambda: service.customers.list(limit=limit, offset=offset),
+                iterate=service.customers.iter,
+                offset=offset,
+            )
 
-    found, meta = run_async(main)
-    out = state.out
-    if out.json_mode:
-        out.json({"data": found, "meta": meta})
-        return
-    show_customers(out, found)
-    total = meta["total"]
-    if not all_ and total is not None and offset + len(found) < total:
-        out.note(
-            f"showing {offset + 1}-{offset + len(found)} of {total}; "
-            "use --offset/--limit or --all for more"
-        )
+    show_listing(state.out, run_async(main), show_customers)
 
 
 @customers.command("get", short_help="Show a customer by its Mubert id.")

@@ -16,11 +16,14 @@ from ._options import (
     BITRATE_CHOICES,
     FORMAT_CHOICES,
     KEY_CHOICES,
+    Listing,
     OrderedGroup,
     audio_options,
     bitrate_value,
     json_option,
     pass_state,
+    run_options,
+    show_listing,
 )
 from ._render import show_track, show_tracks
 
@@ -102,19 +105,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     show_default=True,
     help="Directory for the files (created if missing).",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Generations in flight at once (default: the customer's limit).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Seconds to wait for each track to be generated (default 900).",
-)
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@run_options
 @json_option
 @pass_state
 def generate(
@@ -251,26 +242,16 @@ def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | 
     JSON: {"data": [tracks], "meta": {"total", "limit", "offset"}}.
     """
 
-    async def main() -> tuple[list[Track], dict[str, Any]]:
+    async def main() -> Listing[Track]:
         async with state.public_client() as client:
-            if all_:
-                found = [t async for t in client.tracks.iter(order=order)]
-                return found, {"total": len(found), "limit": len(found), "offset": 0}
-            page = await client.tracks.list(limit=limit, offset=offset, order=order)
-            meta = {"total": page.meta.total, "limit": page.meta.limit, "offset": page.meta.offset}
-            return page.data, meta
+            return await Listing.fetch(
+                every=all_,
+                page=lambda: client.tracks.list(limit=limit, offset=offset, order=order),
+                iterate=lambda: client.tracks.iter(order=order),
+                offset=offset,
+            )
 
-    found, meta = run_async(main)
-    out = state.out
-    if out.json_mode:
-        out.json({"data": found, "meta": meta})
-        return
-    show_tracks(out, found)
-    if not all_ and meta["total"] is not None and offset + len(found) < meta["total"]:
-        out.note(
-            f"showing {offset + 1}-{offset + len(found)} of {meta['total']}; "
-            "use --offset/--limit or --all for more"
-        )
+    show_listing(state.out, run_async(main), show_tracks)
 
 
 @tracks.command("get")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import click
 
-from ..models import BITRATES, KEYS, Format, Intensity, Mode, StreamingType
+from ..models import BITRATES, KEYS, Format, Intensity, Mode, Page, StreamingType
 from ._context import State
+from ._output import Output
 
 __all__ = [
     "BITRATE_CHOICES",
@@ -18,13 +20,17 @@ __all__ = [
     "MODE_CHOICES",
     "OrderedGroup",
     "TYPE_CHOICES",
+    "Listing",
     "audio_options",
     "bitrate_value",
     "json_option",
     "pass_state",
+    "run_options",
+    "show_listing",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 FORMAT_CHOICES = tuple(m.value for m in Format)
 BITRATE_CHOICES = tuple(str(b) for b in sorted(BITRATES))
@@ -100,3 +106,69 @@ def audio_options(*, with_mode: bool = True) -> Callable[[F], F]:
         return func
 
     return decorate
+
+
+def run_options(func: F) -> F:
+    """``--concurrency``, ``--timeout`` and ``--no-progress`` of a generating command."""
+    options = [
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Generations in flight at once (default: the customer's limit).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            metavar="SECONDS",
+            help="Seconds to wait for each track to be generated (default 900).",
+        ),
+        click.option("--no-progress", is_flag=True, help="No progress bar on stderr."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass
+class Listing(Generic[T]):
+    """Items of a listing and its ``meta`` (total, limit, offset), as shown or printed as JSON."""
+
+    items: list[T]
+    total: int | None
+    limit: int | None
+    offset: int
+
+    @classmethod
+    async def fetch(
+        cls,
+        *,
+        page: Callable[[], Awaitable[Page[T]]],
+        offset: int,
+        every: bool = False,
+        iterate: Callable[[], AsyncIterator[T]] | None = None,
+    ) -> Listing[T]:
+        """One page, or with ``every`` the whole listing fetched page by page by ``iterate``."""
+        if every and iterate is not None:
+            items = [item async for item in iterate()]
+            return cls(items, len(items), len(items), 0)
+        got = await page()
+        return cls(got.data, got.meta.total, got.meta.limit, offset)
+
+
+def show_listing(
+    out: Output,
+    listing: Listing[T],
+    show: Callable[[Output, Sequence[T]], None],
+    *,
+    more: str = "use --offset/--limit or --all for more",
+) -> None:
+    """Print the listing (JSON: ``{"data", "meta"}``) and say when there is more."""
+    if out.json_mode:
+        meta = {"total": listing.total, "limit": listing.limit, "offset": listing.offset}
+        out.json({"data": listing.items, "meta": meta})
+        return
+    show(out, listing.items)
+    shown_to = listing.offset + len(listing.items)
+    if listing.total is not None and shown_to < listing.total:
+        out.note(f"showing {listing.offset + 1}-{shown_to} of {listing.total}; {more}")
