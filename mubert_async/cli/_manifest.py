@@ -36,18 +36,7 @@ __all__ = [
 
 MANIFEST_NAME = "manifest.jsonl"
 
-REQUEST_FIELDS = (
-    "duration",
-    "playlist_index",
-    "prompt",
-    "image",
-    "bitrate",
-    "format",
-    "intensity",
-    "mode",
-    "bpm",
-    "key",
-)
+REQUEST_FIELDS: tuple[str, ...] = TrackRequest.__struct_fields__
 """The fields a batch line may have: those of ``tracks.create``."""
 
 _RAW_LIMIT = 1000
