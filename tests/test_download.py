@@ -29,7 +29,7 @@ from mubert_async import (
     Track,
     TransportError,
 )
-from mubert_async.generation._download import download_track
+from mubert_async.generation._download import EXPIRY_SLACK, download_track
 from mubert_async.testing import FakeMubert, Fault, ManualClock
 from mubert_async.transport import MockTransport, Request, Response
 
@@ -323,7 +323,9 @@ async def test_download_request_carries_no_credentials(
     request = fake.requests[-1]
     assert request.url == track.url
     assert not CREDENTIAL_HEADERS & {name.lower() for name in request.headers}
-    assert (request.method, request.follow_redirects, request.timeout) == ("GET", True, 30.0)
+    # Redirects are followed hop by hop by the download itself; 30 s is the stall timeout.
+    assert (request.method, request.follow_redirects, request.timeout) == ("GET", False, 30.0)
+    assert request.decompress is False and request.headers["accept-encoding"] == "identity"
     assert "secret" not in repr(dict(request.headers))
 
 
@@ -341,7 +343,7 @@ async def test_mock_transport_sees_no_credentials(tmp_path: Path) -> None:
 async def test_expired_link_is_refused_before_sending(tmp_path: Path) -> None:
     seen: list[Request] = []
     client = mock_client(body(b"x"), seen)
-    past = datetime.now(timezone.utc) - timedelta(seconds=1)
+    past = datetime.now(timezone.utc) - EXPIRY_SLACK - timedelta(seconds=1)
     track = hand_track(expired_at=past)
     with pytest.raises(LinkExpiredError, match="expired at") as info:
         await download(client, track, tmp_path)
@@ -429,11 +431,17 @@ async def test_content_length_mismatch(content: bytes, length: str, tmp_path: Pa
     assert names(tmp_path) == []
 
 
-async def test_encoded_or_missing_length_is_not_checked(tmp_path: Path) -> None:
+async def test_encoded_body_is_refused_and_missing_length_is_not_checked(
+    tmp_path: Path,
+) -> None:
     client = mock_client(
         lambda _r: Response(200, {"content-encoding": "gzip", "content-length": "3"}, b"12345")
     )
-    assert read(await download(client, hand_track(), tmp_path)) == b"12345"
+    with pytest.raises(TransportError, match="never decompressed"):
+        await download(client, hand_track(), tmp_path)
+    assert names(tmp_path) == []
+    client = mock_client(lambda _r: Response(200, {"content-encoding": "identity"}, b"12"))
+    assert read(await download(client, hand_track(), tmp_path)) == b"12"
     client = mock_client(lambda _r: Response(200, {}, b"123"))
     assert read(await download(client, hand_track(), tmp_path)) == b"123"
 

@@ -125,11 +125,15 @@ async def _slow_body(request: web.Request) -> web.StreamResponse:
 
 
 async def _raw(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """/partial: promises 100000 bytes, sends 1000, hangs up. Anything else: hangs up."""
+    """/partial: promises 100000 bytes, sends 1000, hangs up. /malformed: a header line
+    without a colon. Anything else: hangs up."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
         if head.split(b" ", 2)[1].startswith(b"/partial"):
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"y" * 1000)
+            await writer.drain()
+        elif head.split(b" ", 2)[1].startswith(b"/malformed"):
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nNo colon\r\n\r\nhello")
             await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
