@@ -142,7 +142,8 @@ async def download_track(
             secrets=secrets,
         )
     except MubertError as exc:
-        raise scrub_error(exc, secrets) from exc.__cause__
+        scrub_error(exc, secrets)  # in place: the raise below keeps its traceback
+        raise
 
 
 async def _download(
