@@ -21,7 +21,16 @@ import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-__all__ = ["BOMB_SIZE", "ECHOED", "FILE_HOST", "Hostile", "StaticResolver", "hostile_server"]
+__all__ = [
+    "BOMB_SIZE",
+    "ECHOED",
+    "FILE_HOST",
+    "Hostile",
+    "StaticResolver",
+    "hostile_server",
+    "raw_handler",
+    "serving",
+]
 
 RELEASE = web.AppKey("release", asyncio.Event)  # set at shutdown: slow handlers finish
 HITS = web.AppKey("hits", collections.Counter)
@@ -226,44 +235,69 @@ def make_app() -> web.Application:
     return app
 
 
-async def _raw(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+def _malformed(head: bytes) -> bytes:
     """A malformed answer: a header line without a colon that quotes the token."""
+    return b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nBad " + ECHOED.encode() + b"\r\n\r\nhello"
+
+
+def raw_handler(
+    answer: Callable[[bytes], bytes],
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """A bare socket handler: reads a request head, writes ``answer(head)``, hangs up."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer(head))
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    return handle
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    app: web.Application,
+    raw: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    release: asyncio.Event,
+    *,
+    shutdown_timeout: float,
+) -> AsyncIterator[tuple[int, int]]:
+    """Run ``app`` and the raw handler on ephemeral loopback ports; yield both ports.
+
+    At the end ``release`` is set (slow handlers finish) and both servers stop.
+    """
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    raw_server = await asyncio.start_server(raw, "127.0.0.1", 0)
     try:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nBad " + ECHOED.encode() + b"\r\n\r\nhello"
-        )
-        await writer.drain()
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
+        yield runner.addresses[0][1], raw_server.sockets[0].getsockname()[1]
     finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
+        release.set()
+        raw_server.close()
+        await raw_server.wait_closed()
+        await runner.cleanup()
 
 
 @contextlib.asynccontextmanager
 async def hostile_server() -> AsyncIterator[Hostile]:
-    """Run the app and the raw server on ephemeral loopback ports for the block."""
+    """Run the hostile app and the raw server on ephemeral loopback ports for the block."""
     app = make_app()
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port: int = runner.addresses[0][1]
-    raw = await asyncio.start_server(_raw, "127.0.0.1", 0)
-    raw_port = raw.sockets[0].getsockname()[1]
-    server = Hostile(
-        f"http://127.0.0.1:{port}",
-        f"http://127.0.0.1:{raw_port}",
+    async with serving(app, raw_handler(_malformed), app[RELEASE], shutdown_timeout=0.5) as (
         port,
-        hits=app[HITS],
-        headers=app[HEADERS],
-    )
-    try:
-        yield server
-    finally:
-        app[RELEASE].set()
-        raw.close()
-        await raw.wait_closed()
-        await runner.cleanup()
+        raw_port,
+    ):
+        yield Hostile(
+            f"http://127.0.0.1:{port}",
+            f"http://127.0.0.1:{raw_port}",
+            port,
+            hits=app[HITS],
+            headers=app[HEADERS],
+        )

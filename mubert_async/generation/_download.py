@@ -128,72 +128,30 @@ async def download_track(
     ``OSError`` when the file cannot be written.
     """
     try:
-        return await _download(
-            tracks,
-            transport,
-            track,
-            dest,
-            format=format,
-            bitrate=bitrate,
-            timeout=timeout,
-            stall_timeout=stall_timeout,
-            max_bytes=max_bytes,
-            chunk_size=chunk_size,
-            secrets=secrets,
-        )
+        wanted_format = check_choice("format", format) if format is not None else None
+        wanted_bitrate = check_choice("bitrate", bitrate) if bitrate is not None else None
+        check_int("chunk_size", chunk_size, minimum=1)
+        deadline = check_timeout("timeout", timeout) if timeout is not None else None
+        stall = check_timeout("stall_timeout", stall_timeout)
+        limit = check_int("max_bytes", max_bytes, minimum=1) if max_bytes is not None else None
+        track_id = check_path_id("track_id", track.id if isinstance(track, Track) else track)
+        destination = await anyio.to_thread.run_sync(_Destination.of, dest)
+        if destination.is_dir:  # before anything is sent
+            _check_name_fits(track_id, max(_FORMATS, key=len))
+
+        track, generation = await _choose(tracks, track, track_id, wanted_format, wanted_bitrate)
+        expired = _check_not_expired(track, track_id, generation)
+        request = _download_request(track_id, generation, stall)
+        limit = limit if limit is not None else default_max_bytes(track, generation)
+        deadline = deadline if deadline is not None else default_timeout(limit)
+        target = await anyio.to_thread.run_sync(destination.target, track_id, generation.format)
+        job = _Job(transport, track, track_id, limit, chunk_size, expired, secrets)
+        size = await job.fetch_within(deadline, request, target)
+        logger.debug("downloaded track %s (%d bytes) to %s", track_id, size, target)
+        return target
     except MubertError as exc:
-        scrub_error(exc, secrets)  # in place: the raise below keeps its traceback
+        scrub_error(exc, secrets)  # in place: the bare raise keeps its traceback
         raise
-
-
-async def _download(
-    tracks: Tracks,
-    transport: Transport,
-    track: Track | str,
-    dest: str | os.PathLike[str],
-    *,
-    format: Format | str | None,
-    bitrate: int | None,
-    timeout: float | None,
-    stall_timeout: float,
-    max_bytes: int | None,
-    chunk_size: int,
-    secrets: tuple[str, ...],
-) -> pathlib.Path:
-    wanted_format = check_choice("format", format) if format is not None else None
-    wanted_bitrate = check_choice("bitrate", bitrate) if bitrate is not None else None
-    check_int("chunk_size", chunk_size, minimum=1)
-    deadline = check_timeout("timeout", timeout) if timeout is not None else None
-    stall = check_timeout("stall_timeout", stall_timeout)
-    limit = check_int("max_bytes", max_bytes, minimum=1) if max_bytes is not None else None
-    track_id = check_path_id("track_id", track.id if isinstance(track, Track) else track)
-    destination = await anyio.to_thread.run_sync(_Destination.of, dest)
-    if destination.is_dir:  # before anything is sent
-        _check_name_fits(track_id, max(_FORMATS, key=len))
-
-    if not isinstance(track, Track) or _pick(track, wanted_format, wanted_bitrate) is None:
-        track = await tracks.get(track_id)
-    generation = _pick(track, wanted_format, wanted_bitrate)
-    if generation is None:
-        raise InvalidRequestError(
-            "track", _missing_rule(track, track_id, wanted_format, wanted_bitrate)
-        )
-    expired = _check_not_expired(track, track_id, generation)
-    request = _download_request(track_id, generation, stall)
-    limit = limit if limit is not None else default_max_bytes(track, generation)
-    deadline = deadline if deadline is not None else default_timeout(limit)
-    target = await anyio.to_thread.run_sync(destination.target, track_id, generation.format)
-    job = _Job(transport, track, track_id, limit, chunk_size, expired, secrets)
-    with anyio.move_on_after(deadline) as scope:
-        size = await job.fetch_to(request, target)
-    if scope.cancelled_caught:
-        raise RequestTimeout(
-            f"the download of track {track_id} took longer than its timeout ({deadline:g} s); "
-            "pass a larger timeout to download",
-            sent=True,
-        )
-    logger.debug("downloaded track %s (%d bytes) to %s", track_id, size, target)
-    return target
 
 
 def default_max_bytes(track: Track, generation: Generation) -> int:
@@ -223,6 +181,18 @@ def default_timeout(max_bytes: int) -> float:
 
 
 # -- choosing the generation ------------------------------------------------------------
+
+
+async def _choose(
+    tracks: Tracks, track: Track | str, track_id: str, fmt: str | None, bitrate: int | None
+) -> tuple[Track, Generation]:
+    """The track (fetched again when it has no matching done generation) and that generation."""
+    if not isinstance(track, Track) or _pick(track, fmt, bitrate) is None:
+        track = await tracks.get(track_id)
+    generation = _pick(track, fmt, bitrate)
+    if generation is None:
+        raise InvalidRequestError("track", _missing_rule(track, track_id, fmt, bitrate))
+    return track, generation
 
 
 def _matches(generation: Generation, fmt: str | None, bitrate: int | None) -> bool:
@@ -499,6 +469,16 @@ class _Job:
     chunk_size: int
     expired: bool  # past expired_at by the local clock (a denial then means expired)
     secrets: tuple[str, ...]
+
+    async def fetch_within(self, deadline: float, request: Request, target: pathlib.Path) -> int:
+        """``fetch_to`` within ``deadline`` seconds, else ``RequestTimeout``."""
+        with anyio.move_on_after(deadline):  # only its own deadline ends up past the block
+            return await self.fetch_to(request, target)
+        raise RequestTimeout(
+            f"the download of track {self.track_id} took longer than its timeout "
+            f"({deadline:g} s); pass a larger timeout to download it",
+            sent=True,
+        )
 
     async def fetch_to(self, request: Request, target: pathlib.Path) -> int:
         """Stream ``request``'s body (following redirects) into ``target`` atomically."""
