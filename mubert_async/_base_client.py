@@ -159,7 +159,6 @@ class BaseClient:
             clone._max_retries = _check_retries(max_retries)
         if not isinstance(retry, NotGiven):
             clone._retry = retry
-        clone._init_resources()
         return clone
 
     def __copy__(self: Self) -> Self:

@@ -7,7 +7,7 @@ import copy
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -35,6 +35,7 @@ from mubert_async import (
 from mubert_async._config import Credentials
 from mubert_async.models import Customer
 from mubert_async.transport import AiohttpTransport, MockTransport, Request, Response
+from mubert_async.transport._httpx import HttpxTransport
 
 CUSTOMER_ID = "cid-7f3a9e51c0d2"
 ACCESS_TOKEN = "tok-SECRET-5b1e0c7d9a"
@@ -240,13 +241,18 @@ class Env:
     tmp: Path
     stack: contextlib.AsyncExitStack
     caplog: pytest.LogCaptureFixture
+    kind: str  # the transport the case runs on: "aiohttp" or "httpx"
 
     async def client(self, *, resolving: bool = False, **kw: Any) -> MubertClient:
-        """A client on the real aiohttp transport (``resolving``: every name is 127.0.0.1)."""
+        """A client on a real transport (``resolving``: aiohttp, every name is 127.0.0.1)."""
         if resolving:
             session = resolving_session()
             self.stack.push_async_callback(session.close)
             kw.setdefault("transport", AiohttpTransport(session))
+        elif self.kind == "httpx" and "transport" not in kw:
+            transport = HttpxTransport()
+            self.stack.push_async_callback(transport.aclose)
+            kw["transport"] = transport
         kw.setdefault("base_url", self.server.url + "/api/v3")
         client = MubertClient(CUSTOMER_ID, ACCESS_TOKEN, max_retries=0, **kw)
         self.stack.push_async_callback(client.aclose)
@@ -263,11 +269,13 @@ Case = Callable[[Env], Awaitable[None]]
 HOSTILE: list[Any] = []
 
 
-def hostile(point: int, name: str) -> Callable[[Case], Case]:
-    """Register a case of issue 9's point ``point``."""
+def hostile(point: int, name: str, *, both: bool = False) -> Callable[[Case], Case]:
+    """Register a case of issue 9's point ``point`` (``both``: on aiohttp and on httpx)."""
 
     def register(case: Case) -> Case:
-        HOSTILE.append(pytest.param(case, id=f"p{point}-{name}"))
+        HOSTILE.append(pytest.param(case, "aiohttp", id=f"p{point}-{name}"))
+        if both:
+            HOSTILE.append(pytest.param(case, "httpx", id=f"p{point}-{name}-httpx"))
         return case
 
     return register
@@ -313,7 +321,7 @@ def assert_error_clean(error: BaseException) -> None:
 # 1. downloads are bounded in time and size, and audio is never decompressed
 
 
-@hostile(1, "slow-drip-whole-download-timeout")
+@hostile(1, "slow-drip-whole-download-timeout", both=True)
 async def _drip(env: Env) -> None:
     client = await env.client()
     started = time.monotonic()
@@ -323,7 +331,7 @@ async def _drip(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(1, "stall-between-chunks")
+@hostile(1, "stall-between-chunks", both=True)
 async def _stall(env: Env) -> None:
     client = await env.client()
     started = time.monotonic()
@@ -333,7 +341,7 @@ async def _stall(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(1, "endless-chunked-default-cap")
+@hostile(1, "endless-chunked-default-cap", both=True)
 async def _endless(env: Env) -> None:
     client = await env.client()
     with anyio.fail_after(5), pytest.raises(TransportError, match="max_bytes"):
@@ -341,7 +349,7 @@ async def _endless(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(1, "endless-chunked-explicit-cap")
+@hostile(1, "endless-chunked-explicit-cap", both=True)
 async def _endless_cap(env: Env) -> None:
     client = await env.client()
     with anyio.fail_after(5), pytest.raises(TransportError, match="100000"):
@@ -349,7 +357,7 @@ async def _endless_cap(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(1, "content-length-over-cap-refused-unread")
+@hostile(1, "content-length-over-cap-refused-unread", both=True)
 async def _announced(env: Env) -> None:
     client = await env.client()
     with pytest.raises(TransportError, match="content-length"):
@@ -357,7 +365,7 @@ async def _announced(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(1, "gzip-bomb-never-inflated")
+@hostile(1, "gzip-bomb-never-inflated", both=True)
 async def _bomb(env: Env) -> None:
     client = await env.client()
     with anyio.fail_after(5), pytest.raises(TransportError, match="content-encoding"):
@@ -365,7 +373,7 @@ async def _bomb(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(1, "asks-for-identity-encoding")
+@hostile(1, "asks-for-identity-encoding", both=True)
 async def _identity(env: Env) -> None:
     client = await env.client()
     path = await client.tracks.download(track_at(env.url("/ok/100")), env.tmp)
@@ -405,7 +413,7 @@ async def _redirect_http(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(2, "redirect-to-ftp-refused")
+@hostile(2, "redirect-to-ftp-refused", both=True)
 async def _redirect_ftp(env: Env) -> None:
     client = await env.client()
     track = track_at(env.url("/redirect-to?url=ftp%3A%2F%2F127.0.0.1%2Fx.mp3"))
@@ -413,7 +421,7 @@ async def _redirect_ftp(env: Env) -> None:
         await client.tracks.download(track, env.tmp)
 
 
-@hostile(2, "redirect-chain-over-limit-refused")
+@hostile(2, "redirect-chain-over-limit-refused", both=True)
 async def _redirect_long(env: Env) -> None:
     client = await env.client()
     with pytest.raises(TransportError, match="redirect"):
@@ -422,14 +430,14 @@ async def _redirect_long(env: Env) -> None:
     assert env.files() == []
 
 
-@hostile(2, "redirect-chain-within-limit-followed")
+@hostile(2, "redirect-chain-within-limit-followed", both=True)
 async def _redirect_ok(env: Env) -> None:
     client = await env.client()
     path = await client.tracks.download(track_at(env.url("/redirect/5")), env.tmp)
     assert path.read_bytes() == b"A" * 100
 
 
-@hostile(2, "redirect-body-left-unread")
+@hostile(2, "redirect-body-left-unread", both=True)
 async def _redirect_body(env: Env) -> None:
     client = await env.client()
     with anyio.fail_after(5):
@@ -437,7 +445,7 @@ async def _redirect_body(env: Env) -> None:
     assert path.read_bytes() == b"A" * 100
 
 
-@hostile(2, "download-sends-no-credentials")
+@hostile(2, "download-sends-no-credentials", both=True)
 async def _no_credentials(env: Env) -> None:
     client = await env.client()
     await client.tracks.download(track_at(env.url("/redirect/2")), env.tmp)
@@ -450,7 +458,7 @@ async def _no_credentials(env: Env) -> None:
 # 3. no credential in any error: text, body, headers, chained exceptions, logs
 
 
-@hostile(3, "file-host-echo-scrubbed")
+@hostile(3, "file-host-echo-scrubbed", both=True)
 async def _file_echo(env: Env) -> None:
     client = await env.client()
     with pytest.raises(PermissionDeniedError) as info:
@@ -476,7 +484,7 @@ async def _malformed_api(env: Env) -> None:
     assert_error_clean(info.value)
 
 
-@hostile(3, "malformed-file-host-answer-chain-scrubbed")
+@hostile(3, "malformed-file-host-answer-chain-scrubbed", both=True)
 async def _malformed_file(env: Env) -> None:
     client = await env.client()
     with pytest.raises(TransportError) as info:
@@ -650,14 +658,14 @@ async def _long_expired(env: Env) -> None:
     assert env.server.total_hits == 0
 
 
-@hostile(8, "file-host-says-expired-s3")
+@hostile(8, "file-host-says-expired-s3", both=True)
 async def _host_s3(env: Env) -> None:
     client = await env.client()
     with pytest.raises(LinkExpiredError):
         await client.tracks.download(track_at(env.url("/expired-s3")), env.tmp)
 
 
-@hostile(8, "file-host-says-gone")
+@hostile(8, "file-host-says-gone", both=True)
 async def _host_gone(env: Env) -> None:
     client = await env.client()
     with pytest.raises(LinkExpiredError):
@@ -675,15 +683,12 @@ async def _host_denies(env: Env) -> None:
         await client.tracks.download(fresh, env.tmp)
 
 
-@pytest.fixture
-async def env(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Env]:
+@pytest.mark.parametrize(("case", "kind"), HOSTILE)
+async def test_hostile(
+    case: Case, kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     async with hostile_server() as server, contextlib.AsyncExitStack() as stack:
-        yield Env(server, tmp_path, stack, caplog)
-
-
-@pytest.mark.parametrize("case", HOSTILE)
-async def test_hostile(case: Case, env: Env) -> None:
-    await case(env)
+        await case(Env(server, tmp_path, stack, caplog, kind))
 
 
 def test_hostile_case_count(capsys: pytest.CaptureFixture[str]) -> None:
