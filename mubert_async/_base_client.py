@@ -292,7 +292,11 @@ class BaseClient:
     ) -> T:
         """Like ``request``, decoding the body with ``decoder``."""
         response = await self.request(method, path, **kwargs)
-        return decoder.decode(response.content)
+        try:
+            return decoder.decode(response.content)
+        except TransportError as exc:  # a decoder may quote what it could not decode
+            scrub_error(exc, self._secrets)
+            raise
 
 
 def _query_value(value: Any) -> str:
