@@ -33,7 +33,9 @@ from mubert_async import (
     TransportError,
 )
 from mubert_async._config import Credentials
+from mubert_async.errors import scrub_error
 from mubert_async.models import Customer
+from mubert_async.models._decoding import ResponseDecoder
 from mubert_async.transport import AiohttpTransport, MockTransport, Request, Response
 from mubert_async.transport._httpx import HttpxTransport
 
@@ -696,3 +698,41 @@ def test_hostile_case_count(capsys: pytest.CaptureFixture[str]) -> None:
         print(f"\nhostile cases (tests/test_security.py::test_hostile): {len(HOSTILE)}")
     assert len(HOSTILE) >= 8
     assert {p.id.split("-")[0] for p in HOSTILE} == {f"p{n}" for n in range(1, 9)}
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("cannot render")
+
+
+def test_scrub_error_cuts_every_link_that_quotes_a_secret() -> None:
+    error = TransportError(f"GET /x failed: {ACCESS_TOKEN}")
+    clean = OSError("connection refused")
+    leaky = RuntimeError(f"request headers: {{'access-token': '{ACCESS_TOKEN}'}}")
+    hidden = ValueError("hidden by raise ... from")
+    error.__cause__ = clean
+    clean.__context__ = leaky
+    leaky.__context__ = clean  # a cycle must not loop
+    error.__context__ = hidden
+    error.__suppress_context__ = True
+    clean.__cause__ = _Unprintable()  # cannot be checked: cut too
+    assert scrub_error(error, (ACCESS_TOKEN,)) is error
+    assert ACCESS_TOKEN not in str(error) and "[REDACTED]" in str(error)
+    assert error.__cause__ is clean and error.__context__ is None
+    assert clean.__context__ is None and clean.__cause__ is None
+    assert_error_clean(error)
+
+
+async def test_decode_errors_are_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def quoting_decode(self: Any, content: bytes) -> Any:
+        raise TransportError(f"unexpected response shape: {content.decode()}")
+
+    monkeypatch.setattr(ResponseDecoder, "decode", quoting_decode)
+    client = MubertClient(
+        CUSTOMER_ID,
+        ACCESS_TOKEN,
+        transport=MockTransport(lambda r: Response(200, {}, ACCESS_TOKEN.encode())),
+    )
+    with pytest.raises(TransportError) as info:
+        await client.playlists.list()
+    assert_error_clean(info.value)
