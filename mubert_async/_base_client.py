@@ -16,8 +16,15 @@ import msgspec
 from ._config import AuthScheme, resolve_base_url, resolve_credentials
 from ._logging import logger, redact_headers
 from ._retry import RetryPolicy
+from ._validation import check_timeout
 from ._version import __version__
-from .errors import InvalidRequestError, MubertError, TransportError, error_from_response
+from .errors import (
+    InvalidRequestError,
+    MubertError,
+    TransportError,
+    error_from_response,
+    scrub_error,
+)
 from .models._decoding import ResponseDecoder
 from .transport import AiohttpTransport, Multipart, Request, Response, Transport
 
@@ -59,13 +66,7 @@ def path(template: str, *segments: str) -> str:
 
 
 def _check_timeout(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidRequestError(
-            "timeout", f"must be a positive number of seconds or None, got {value!r}"
-        )
-    return float(value)
+    return None if value is None else check_timeout("timeout", value)
 
 
 def _check_retries(value: int) -> int:
@@ -152,15 +153,29 @@ class BaseClient:
         ``await client.with_options(timeout=5, max_retries=0).tracks.get(track_id)``
         """
         clone = copy.copy(self)
-        clone._owns_transport = False
         if not isinstance(timeout, NotGiven):
             clone._timeout = _check_timeout(timeout)
         if not isinstance(max_retries, NotGiven):
             clone._max_retries = _check_retries(max_retries)
         if not isinstance(retry, NotGiven):
             clone._retry = retry
+        return clone
+
+    def __copy__(self: Self) -> Self:
+        """A client sharing this one's transport and state, which does not own the transport.
+
+        Closing the copy leaves the transport open; only the client that created
+        the transport closes it.
+        """
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone._owns_transport = False
         clone._init_resources()
         return clone
+
+    def __deepcopy__(self: Self, memo: dict[int, Any]) -> Self:
+        """Like ``copy.copy``: a transport (sockets, a session) cannot be duplicated."""
+        return self.__copy__()
 
     async def aclose(self) -> None:
         """Close the transport if this client created it. Safe to call twice."""
@@ -239,14 +254,20 @@ class BaseClient:
                 request.params,
                 redact_headers(request.headers),
             )
+        error: TransportError | None
         try:
             response = await self._transport.send(request)
         except TransportError as exc:
-            if debug:
-                logger.debug("transport error %s %s: %s", request.method, request.url, exc)
-            return exc
+            error = scrub_error(exc, self._secrets)
         except OSError as exc:
-            return TransportError(f"{request.method} {request.url} failed: {exc!r}")
+            error = TransportError(f"{request.method} {request.url} failed: {exc!r}")
+            error = scrub_error(error, self._secrets)
+        else:
+            error = None
+        if error is not None:
+            if debug:
+                logger.debug("transport error %s %s: %s", request.method, request.url, error)
+            return error
         if debug:
             logger.debug(
                 "response %s %s -> %d (%d bytes, %.1f ms)",
@@ -271,7 +292,11 @@ class BaseClient:
     ) -> T:
         """Like ``request``, decoding the body with ``decoder``."""
         response = await self.request(method, path, **kwargs)
-        return decoder.decode(response.content)
+        try:
+            return decoder.decode(response.content)
+        except TransportError as exc:  # a decoder may quote what it could not decode
+            scrub_error(exc, self._secrets)
+            raise
 
 
 def _query_value(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ __all__ = [
     "SERVICE_AUTH",
     "AuthScheme",
     "Credentials",
+    "is_loopback",
+    "plain_http_refusal",
     "resolve_base_url",
     "resolve_credentials",
 ]
@@ -85,13 +88,25 @@ def resolve_credentials(
         raise AuthenticationError(
             f"missing credentials: pass them to the client or set {' and '.join(missing)}"
         )
+    id_value, token_value = id_value.strip(), token_value.strip()
     for header, value in ((scheme.id_header, id_value), (scheme.token_header, token_value)):
-        if any(c in value for c in "\r\n\x00"):
-            raise InvalidRequestError(header, "must not contain line breaks or NUL")
-    return Credentials(scheme.id_header, id_value.strip(), scheme.token_header, token_value.strip())
+        if not _VISIBLE_ASCII.fullmatch(value):
+            # The value is never quoted: it is a secret, and the bad character may not print.
+            raise InvalidRequestError(
+                header,
+                "must be visible ASCII characters only (no spaces, control or non-ASCII "
+                "characters); check for a stray character pasted with it",
+            )
+    return Credentials(scheme.id_header, id_value, scheme.token_header, token_value)
 
 
-def _is_loopback(host: str) -> bool:
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1, ``localhost`` and ``*.localhost`` (judged by name, not DNS)."""
+    host = host.lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -100,25 +115,44 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def plain_http_refusal(url: str) -> str | None:
+    """Why ``url`` may not be fetched (None when it may): https, or http to loopback only.
+
+    The host is judged by how it is written, never by what it resolves to, so a
+    name that a resolver points at 127.0.0.1 still needs https.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        return "is not a valid URL"
+    if _URL_UNSAFE.search(url):
+        return "must not contain whitespace or control characters"
+    scheme = parts.scheme.lower()
+    if not host or scheme not in {"http", "https"}:
+        return "must be an http(s) URL with a host"
+    if scheme == "http" and not is_loopback(host):
+        return "plain http is only allowed to loopback hosts; use https"
+    return None
+
+
 def resolve_base_url(base_url: str | None) -> str:
     """The base URL to use (argument, else ``MUBERT_BASE_URL``, else production).
 
     Only https is accepted, except plain http to a loopback host (127.0.0.0/8, ::1,
-    localhost) for local simulators.
+    localhost) for local simulators; a port outside 0-65535, whitespace or control
+    characters anywhere are refused.
     """
     url = base_url if base_url is not None else os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
     if not isinstance(url, str):
         raise InvalidRequestError("base_url", "must be a string")
+    refusal = plain_http_refusal(url)
+    if refusal is not None:
+        raise InvalidRequestError("base_url", refusal)  # not quoted: it may hold a password
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host or parts.scheme not in {"http", "https"}:
-        raise InvalidRequestError("base_url", f"must be an http(s) URL with a host, got {url!r}")
     if parts.username or parts.password:
         raise InvalidRequestError("base_url", "must not contain credentials")
     if parts.query or parts.fragment:
         raise InvalidRequestError("base_url", "must not contain a query or fragment")
-    if parts.scheme == "http" and not _is_loopback(host):
-        raise InvalidRequestError(
-            "base_url", "plain http is only allowed to loopback hosts; use https"
-        )
     return url.rstrip("/")

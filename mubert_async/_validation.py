@@ -8,10 +8,12 @@ which one is enforced.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from .errors import InvalidRequestError
 from .models._enums import BITRATES, KEYS, Format, Instrument, Intensity, Mode, Stem, StreamingType
@@ -22,11 +24,13 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_custom_id",
+    "check_http_url",
     "check_int",
     "check_list",
     "check_path_id",
     "check_playlist_index",
     "check_text",
+    "check_timeout",
 ]
 
 MIN_DURATION = 5
@@ -38,6 +42,7 @@ MAX_DURATION = 3600
 _PLAYLIST_INDEX = re.compile(r"\d+(?:\.\d+){0,2}", re.ASCII)
 _CUSTOM_ID = re.compile(r"[A-Za-z0-9._@-]{1,255}")
 _UNSAFE_ID = re.compile(r"[\x00-\x20\x7f/\\?#%]")
+_UNSAFE_URL = re.compile(r"[\x00-\x20\x7f]")
 
 T = TypeVar("T")
 
@@ -50,6 +55,20 @@ def check_int(field: str, value: Any, *, minimum: int, maximum: int | None = Non
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise InvalidRequestError(field, f"must be {bound}, got {value}")
     return value
+
+
+def check_timeout(field: str, value: Any) -> float:
+    """A finite number of seconds > 0 (``inf`` and ``nan`` are refused: timers overflow)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not value > 0
+        or not math.isfinite(value)
+    ):
+        raise InvalidRequestError(
+            field, f"must be a finite positive number of seconds, got {value!r}"
+        )
+    return float(value)
 
 
 def check_bool(field: str, value: Any) -> bool:
@@ -124,6 +143,22 @@ def check_playlist_index(value: Any, *, field: str = "playlist_index") -> str:
             field, f'must look like "category.group.channel", e.g. "1.0.0"; got {value!r}'
         )
     return value
+
+
+def check_http_url(field: str, value: Any, *, max_length: int) -> str:
+    """An absolute http(s) URL with a host and a valid port, without whitespace or controls."""
+    url = check_text(field, value, max_length=max_length)
+    try:  # urlsplit raises ValueError for e.g. "http://[" or a netloc NFKC turns into "#"
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+        valid = parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid or _UNSAFE_URL.search(url):
+        raise InvalidRequestError(
+            field, "must be an http(s) URL with a host, without whitespace or control characters"
+        )
+    return url
 
 
 def check_custom_id(value: Any) -> str:

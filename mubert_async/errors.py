@@ -30,7 +30,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -56,6 +56,7 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "error_from_response",
+    "scrub_error",
 ]
 
 
@@ -355,6 +356,45 @@ def _scrub(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
     return value
 
 
+E = TypeVar("E", bound=BaseException)
+
+
+def _quotes(exc: BaseException, secrets: tuple[str, ...]) -> bool:
+    """True when ``exc``'s text, repr or args show a secret (or cannot be rendered)."""
+    try:
+        texts = (str(exc), repr(exc), repr(exc.args))
+    except Exception:
+        return True
+    return any(secret in text for text in texts for secret in secrets)
+
+
+def scrub_error(error: E, secrets: tuple[str, ...]) -> E:
+    """``error`` (changed in place) with ``secrets`` gone from its text and its chain.
+
+    String arguments are scrubbed. A chained exception (``__cause__``/``__context__``)
+    that quotes a secret -- aiohttp's ``ClientResponseError`` carries the request
+    headers in its repr -- is cut off, as is any context an explicit ``raise ...
+    from`` already hid. Error trackers render the whole chain, hidden parts included.
+    """
+    error.args = tuple(_scrub(a, secrets) if isinstance(a, str) else a for a in error.args)
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [error]
+    while todo:
+        link = todo.pop()
+        if any(link is s for s in seen):
+            continue
+        seen.append(link)
+        if link.__suppress_context__:
+            link.__context__ = None
+        for attr in ("__cause__", "__context__"):
+            nxt: BaseException | None = getattr(link, attr)
+            if nxt is not None and secrets and _quotes(nxt, secrets):
+                setattr(link, attr, None)
+            elif nxt is not None:
+                todo.append(nxt)
+    return error
+
+
 def error_from_response(
     status: int,
     headers: Mapping[str, str],
@@ -365,7 +405,7 @@ def error_from_response(
     """Build the APIError subclass matching an error response's status and body ``code``.
 
     Any of ``secrets`` (the caller's credentials) that a server echoes back is
-    replaced by ``[REDACTED]`` in the message, description and body.
+    replaced by ``[REDACTED]`` in the message, description, body and headers.
     """
     body: Any
     try:
@@ -384,4 +424,6 @@ def error_from_response(
         code, desc = None, None
         text = body.strip() if isinstance(body, str) and body.strip() else f"HTTP {status}"
     cls = _class_for(status, code)
+    if secrets:
+        headers = {name: _scrub(value, secrets) for name, value in headers.items()}
     return cls(text, status=status, code=code, description=desc, body=body, headers=headers)

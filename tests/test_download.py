@@ -23,13 +23,21 @@ from mubert_async import (
     InvalidRequestError,
     LinkExpiredError,
     MubertClient,
+    MubertError,
     NotFoundError,
     PermissionDeniedError,
+    RequestTimeout,
     ServerError,
     Track,
     TransportError,
 )
-from mubert_async.generation._download import download_track
+from mubert_async.generation._download import (
+    EXPIRY_SLACK,
+    _next_hop,
+    default_max_bytes,
+    default_timeout,
+    download_track,
+)
 from mubert_async.testing import FakeMubert, Fault, ManualClock
 from mubert_async.transport import MockTransport, Request, Response
 
@@ -323,7 +331,9 @@ async def test_download_request_carries_no_credentials(
     request = fake.requests[-1]
     assert request.url == track.url
     assert not CREDENTIAL_HEADERS & {name.lower() for name in request.headers}
-    assert (request.method, request.follow_redirects, request.timeout) == ("GET", True, 30.0)
+    # Redirects are followed hop by hop by the download itself; 30 s is the stall timeout.
+    assert (request.method, request.follow_redirects, request.timeout) == ("GET", False, 30.0)
+    assert request.decompress is False and request.headers["accept-encoding"] == "identity"
     assert "secret" not in repr(dict(request.headers))
 
 
@@ -341,7 +351,7 @@ async def test_mock_transport_sees_no_credentials(tmp_path: Path) -> None:
 async def test_expired_link_is_refused_before_sending(tmp_path: Path) -> None:
     seen: list[Request] = []
     client = mock_client(body(b"x"), seen)
-    past = datetime.now(timezone.utc) - timedelta(seconds=1)
+    past = datetime.now(timezone.utc) - EXPIRY_SLACK - timedelta(seconds=1)
     track = hand_track(expired_at=past)
     with pytest.raises(LinkExpiredError, match="expired at") as info:
         await download(client, track, tmp_path)
@@ -429,11 +439,17 @@ async def test_content_length_mismatch(content: bytes, length: str, tmp_path: Pa
     assert names(tmp_path) == []
 
 
-async def test_encoded_or_missing_length_is_not_checked(tmp_path: Path) -> None:
+async def test_encoded_body_is_refused_and_missing_length_is_not_checked(
+    tmp_path: Path,
+) -> None:
     client = mock_client(
         lambda _r: Response(200, {"content-encoding": "gzip", "content-length": "3"}, b"12345")
     )
-    assert read(await download(client, hand_track(), tmp_path)) == b"12345"
+    with pytest.raises(TransportError, match="never decompressed"):
+        await download(client, hand_track(), tmp_path)
+    assert names(tmp_path) == []
+    client = mock_client(lambda _r: Response(200, {"content-encoding": "identity"}, b"12"))
+    assert read(await download(client, hand_track(), tmp_path)) == b"12"
     client = mock_client(lambda _r: Response(200, {}, b"123"))
     assert read(await download(client, hand_track(), tmp_path)) == b"123"
 
@@ -558,3 +574,98 @@ async def test_client_tracks_download(
     assert read(path) == await served(client, track.url)
     assert fake.requests[-2].url == track.url  # the last one is served()'s
     assert fake.requests[-2].timeout == client.timeout
+
+
+# -- bounds, redirects, schemes (issue 9; the hostile-server cases are in test_security) --
+
+
+@pytest.mark.parametrize(
+    ("current", "location", "expected"),
+    [
+        ("https://a.example/x", "https://b.example/y", "https://b.example/y"),
+        ("https://a.example/x/1", "../y", "https://a.example/y"),
+        ("https://a.example/x", "//b.example/y", "https://b.example/y"),
+        ("http://127.0.0.1:9/x", "http://localhost:9/y", "http://localhost:9/y"),
+        ("http://127.0.0.1:9/x", "https://cdn.example/y", "https://cdn.example/y"),
+        ("http://[::1]:9/x", "/y", "http://[::1]:9/y"),
+        ("https://a.example/x", "http://b.example/y", None),  # plain http outside loopback
+        ("https://a.example/x", "http://127.0.0.1/admin", None),  # step-down to loopback
+        ("http://127.0.0.1/x", "http://10.0.0.1/y", None),
+        ("http://127.0.0.1/x", "http://127.0.0.1.nip.io/y", None),  # loopback by DNS only
+        ("https://a.example/x", "ftp://a.example/y", None),
+        ("https://a.example/x", "file:///etc/passwd", None),
+        ("https://a.example/x", "https://a.example:99999/y", None),
+        ("https://a.example/x", "https://a.example/y\r\nx: 1", None),
+    ],
+)
+def test_redirect_rule(current: str, location: str, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(TransportError, match="refused"):
+            _next_hop("t1", current, location)
+    else:
+        assert _next_hop("t1", current, location) == expected
+
+
+@pytest.mark.parametrize(
+    ("fmt", "bitrate", "duration", "expected"),
+    [
+        ("mp3", 128, 5, 5 * 16_000 * 2 + 1024 * 1024),  # 1,208,576
+        ("mp3", 320, 3600, 3600 * 40_000 * 2 + 1024 * 1024),
+        ("mp3", None, None, 3600 * 40_000 * 2 + 1024 * 1024),  # unknown: the worst case
+        ("wav", 128, 30, 30 * 384_000 * 2 + 1024 * 1024),
+        ("mp3", 128, 10**9, 3600 * 16_000 * 2 + 1024 * 1024),  # a server's absurd duration
+    ],
+)
+def test_default_size_cap(
+    fmt: str, bitrate: int | None, duration: int | None, expected: int
+) -> None:
+    generation = Generation(status="done", format=fmt, bitrate=bitrate, url=f"{FILES}/x")
+    track = Track(id="t1", duration=duration, generations=(generation,))
+    assert default_max_bytes(track, generation) == expected
+
+
+def test_default_timeout() -> None:
+    assert default_timeout(1_208_576) == 120.0
+    assert default_timeout(10**9) == 4000.0
+
+
+async def test_redirects_are_followed_hop_by_hop(tmp_path: Path) -> None:
+    seen: list[Request] = []
+
+    def respond(request: Request) -> Response:
+        if request.url.endswith("/x.mp3"):
+            return Response(302, {"location": "/tracks/moved"}, b"")
+        if request.url.endswith("/moved"):
+            return Response(303, {"location": "https://cdn.example.test/final"}, b"ignored")
+        return Response(200, {"content-length": "3"}, b"abc")
+
+    client = mock_client(respond, seen)
+    assert read(await download(client, hand_track(), tmp_path)) == b"abc"
+    assert [r.url for r in seen] == [
+        f"{FILES}/x.mp3",
+        "https://files.example.test/tracks/moved",
+        "https://cdn.example.test/final",
+    ]
+    assert all(not r.follow_redirects and not r.decompress for r in seen)
+
+
+async def test_redirect_without_location_is_an_error(tmp_path: Path) -> None:
+    client = mock_client(body(b"", status=302))
+    with pytest.raises(MubertError):
+        await download(client, hand_track(), tmp_path)
+    assert names(tmp_path) == []
+
+
+async def test_whole_download_deadline_on_any_transport(tmp_path: Path) -> None:
+    """The deadline does not rely on the transport's per-read timeout."""
+    stream = _BlockingStream()
+
+    class Blocking(MockTransport):
+        @asynccontextmanager
+        async def stream(self, request: Request) -> AsyncIterator[Any]:
+            yield stream
+
+    client = MubertClient("cust-secret", "token-secret", transport=Blocking(body(b"")))
+    with pytest.raises(RequestTimeout, match="timeout"):
+        await download_track(client.tracks, client.transport, hand_track(), tmp_path, timeout=0.2)
+    assert leftovers(tmp_path) == []

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from .._base_client import NOT_GIVEN, NotGiven, path
-from .._validation import check_bool, check_path_id, check_text
+from .._validation import check_bool, check_http_url, check_path_id
 from ..errors import InvalidRequestError
 from ..models import License
 from ..models._decoding import ResponseDecoder
@@ -19,17 +18,7 @@ _LICENSES: ResponseDecoder[list[License]] = ResponseDecoder(list[License])
 
 
 def _check_webhook_url(value: Any) -> str | None:
-    if value is None:
-        return None
-    url = check_text("webhook_url", value, max_length=255)
-    try:  # urlsplit raises ValueError for e.g. "http://[" or a netloc NFKC turns into "#"
-        parts = urlsplit(url)
-        valid = parts.scheme in {"http", "https"} and bool(parts.hostname)
-    except ValueError:
-        valid = False
-    if not valid:
-        raise InvalidRequestError("webhook_url", "must be an http(s) URL")
-    return url
+    return None if value is None else check_http_url("webhook_url", value, max_length=255)
 
 
 class Licenses(Resource):

@@ -369,6 +369,9 @@ class Tracks(Resource):
         *,
         format: Format | str | None = None,
         bitrate: int | None = None,
+        timeout: float | None = None,
+        stall_timeout: float = 30.0,
+        max_bytes: int | None = None,
     ) -> pathlib.Path:
         """Download the track's newest done generation (matching ``format``/``bitrate``).
 
@@ -376,6 +379,12 @@ class Tracks(Resource):
         the target is either complete or untouched. ``dest`` may be a directory (the
         file is named ``<track id>.<format>``) or a file path. Raises
         ``LinkExpiredError`` when the download URL has expired.
+
+        Bounded against hostile file hosts: ``timeout`` is the whole transfer's
+        deadline (default: 120 s, or longer for a large ``max_bytes``),
+        ``stall_timeout`` the longest wait for the next bytes, ``max_bytes`` the
+        largest file accepted (default: twice what the duration takes at the
+        bitrate, plus 1 MiB). Only https (http to loopback) and at most 5 redirects.
         """
         from ..generation._download import download_track
 
@@ -393,7 +402,10 @@ class Tracks(Resource):
             dest,
             format=format,
             bitrate=bitrate,
-            timeout=self._client.timeout,
+            timeout=timeout,
+            stall_timeout=stall_timeout,
+            max_bytes=max_bytes,
+            secrets=self._client._secrets,
         )
 
 

@@ -101,8 +101,10 @@ class AiohttpTransport:
             finally:
                 resp.release()
         except _ERRORS as exc:
-            raise _translate(exc, request) from _cause(exc)
-        return Response(resp.status, _lower(resp.headers), body)
+            error, cause = _translate(exc, request), _cause(exc)
+        else:
+            return Response(resp.status, _lower(resp.headers), body)
+        raise error from cause  # outside the except block: no __context__ (see _cause)
 
     @asynccontextmanager
     async def stream(self, request: Request) -> AsyncIterator[StreamResponse]:
@@ -144,13 +146,15 @@ class AiohttpTransport:
                 data=request.content if form is None else _form_data(form),
                 timeout=timeout,
                 allow_redirects=request.follow_redirects,
+                auto_decompress=request.decompress,
             )
         except _ERRORS as exc:
-            raise _translate(exc, request) from _cause(exc)
+            error, cause = _translate(exc, request), _cause(exc)
         except RuntimeError as exc:
             if not session.closed:
                 raise
             raise closed_error("aiohttp session", request) from exc
+        raise error from cause  # outside the except block: no __context__ (see _cause)
 
     async def aclose(self) -> None:
         """Close the session if the transport created it. Safe to call twice."""
@@ -186,7 +190,8 @@ class _AiohttpStream:
             try:
                 return await content.read(size)
             except _ERRORS as exc:
-                raise _translate(exc, self._request) from _cause(exc)
+                error, cause = _translate(exc, self._request), _cause(exc)
+            raise error from cause
 
         async for chunk in rechunk(read, chunk_size):
             yield chunk
@@ -196,7 +201,8 @@ class _AiohttpStream:
         try:
             return await self._response.read()
         except _ERRORS as exc:
-            raise _translate(exc, self._request) from _cause(exc)
+            error, cause = _translate(exc, self._request), _cause(exc)
+        raise error from cause
 
 
 def _discard(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
@@ -264,7 +270,8 @@ async def _read_capped(content: aiohttp.StreamReader, limit: int, request: Reque
 
 def _cause(exc: BaseException) -> BaseException | None:
     # ClientResponseError's repr carries request_info, headers included: keep it out
-    # of the chain (tracebacks and error trackers render causes).
+    # of the chain, as cause and as context (tracebacks and error trackers render
+    # both), so the caller raises outside its except block.
     return None if isinstance(exc, aiohttp.ClientResponseError) else exc
 
 

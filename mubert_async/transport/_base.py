@@ -40,7 +40,9 @@ class Request:
     At most one of ``content`` (an encoded body, usually JSON) and ``form`` (a
     multipart body the transport encodes) is set. ``timeout`` is in seconds for the
     whole exchange; None means no limit. ``follow_redirects`` is False for API calls
-    so that credentials never travel to another host.
+    so that credentials never travel to another host. ``decompress`` False passes a
+    body on exactly as sent, whatever its ``Content-Encoding`` (downloads use it:
+    audio is never inflated, so a compressed bomb stays the size it was sent at).
     """
 
     method: str
@@ -51,6 +53,7 @@ class Request:
     form: Multipart | None = None
     timeout: float | None = None
     follow_redirects: bool = False
+    decompress: bool = True
 
     def __repr__(self) -> str:
         # Headers carry credentials: they never appear in a repr.

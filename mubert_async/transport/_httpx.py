@@ -166,7 +166,9 @@ class _HttpxStream:
         data = self._pending
         if not data:
             if self._source is None:
-                self._source = self._response.aiter_bytes()
+                response = self._response
+                decompress = self._request.decompress
+                self._source = response.aiter_bytes() if decompress else response.aiter_raw()
             try:
                 data = await self._source.__anext__()
             except StopAsyncIteration:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import aiohttp
 import httpx
@@ -390,3 +391,39 @@ async def test_head_with_large_content_length(
     response = await transport.send(Request("HEAD", f"{server.url}/bytes/100000"))
     assert (response.status, response.content) == (200, b"")
     assert response.headers["content-length"] == "100000"
+
+
+@pytest.mark.parametrize("decompress", [True, False])
+async def test_stream_decompress_flag(
+    make_transport: TransportFactory, server: Server, decompress: bool
+) -> None:
+    """``decompress=False`` passes a gzip body on as sent (downloads never inflate audio)."""
+    size = 50_000
+    request = Request(
+        "GET", f"{server.url}/bytes/{size}?gzip=1", decompress=decompress, follow_redirects=False
+    )
+    async with make_transport().stream(request) as resp:
+        assert resp.headers["content-encoding"] == "gzip"
+        body = b"".join([chunk async for chunk in resp.aiter_bytes(4096)])
+    if decompress:
+        assert body == pattern(size)
+    else:
+        assert body[:2] == b"\x1f\x8b" and len(body) < size  # the gzip stream itself
+        assert gzip.decompress(body) == pattern(size)
+
+
+async def test_malformed_answer_chains_no_request_headers(
+    make_transport: TransportFactory, server: Server
+) -> None:
+    """Neither ``__cause__`` nor ``__context__`` holds an exception quoting the headers."""
+    transport = make_transport()
+    request = Request("GET", f"{server.raw_url}/malformed", headers={"access-token": SECRET})
+    with pytest.raises(TransportError) as info:
+        await transport.send(request)
+    links: list[BaseException] = []
+    link: BaseException | None = info.value
+    while link is not None and len(links) < 10:
+        links.append(link)
+        link = link.__cause__ or link.__context__
+    for link in links:
+        assert SECRET not in repr(link) and SECRET not in str(link)

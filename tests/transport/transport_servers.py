@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from hostile_servers import raw_handler, serving
 
 from mubert_async.transport import Transport
 
@@ -124,19 +125,15 @@ async def _slow_body(request: web.Request) -> web.StreamResponse:
     return stream
 
 
-async def _raw(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """/partial: promises 100000 bytes, sends 1000, hangs up. Anything else: hangs up."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-        if head.split(b" ", 2)[1].startswith(b"/partial"):
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"y" * 1000)
-            await writer.drain()
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
+def _raw(head: bytes) -> bytes:
+    """/partial: promises 100000 bytes, sends 1000, hangs up. /malformed: a header line
+    without a colon. Anything else: hangs up."""
+    path = head.split(b" ", 2)[1]
+    if path.startswith(b"/partial"):
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"y" * 1000
+    if path.startswith(b"/malformed"):
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nNo colon\r\n\r\nhello"
+    return b""
 
 
 def make_app() -> web.Application:
@@ -158,20 +155,11 @@ def make_app() -> web.Application:
 async def serve() -> AsyncIterator[Server]:
     """Run the app and the raw server on ephemeral ports for the duration of the block."""
     app = make_app()
-    runner = web.AppRunner(app, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    raw = await asyncio.start_server(_raw, "127.0.0.1", 0)
-    raw_port = raw.sockets[0].getsockname()[1]
-    try:
-        yield Server(f"http://{host}:{port}", f"http://127.0.0.1:{raw_port}")
-    finally:
-        app[RELEASE].set()
-        raw.close()
-        await raw.wait_closed()
-        await runner.cleanup()
+    async with serving(app, raw_handler(_raw), app[RELEASE], shutdown_timeout=1.0) as (
+        port,
+        raw_port,
+    ):
+        yield Server(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{raw_port}")
 
 
 def decode(content: bytes) -> Any:
