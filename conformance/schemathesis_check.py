@@ -91,7 +91,7 @@ def _config(
             operations.extend(
                 {"include-name": name, "checks": dict(entry.checks)} for name in entry.operations
             )
-    return {"operations": operations}
+    return {"cache": {"enabled": False}, "operations": operations}
 
 
 def run(max_examples: int, seed: int, workers: int) -> int:
@@ -117,7 +117,7 @@ def run(max_examples: int, seed: int, workers: int) -> int:
             *("--workers", str(workers), "--generation-database", "none"),
             *("--report", "json", "--report-json-path", str(report)),
         ]
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=work)
         if not report.exists():
             print(completed.stdout, completed.stderr, sep="\n", file=sys.stderr)
             print("schemathesis: no report written", file=sys.stderr)
