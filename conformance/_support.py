@@ -31,6 +31,7 @@ __all__ = [
     "running",
     "simulator",
     "summary",
+    "wait_for_port",
 ]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,8 +47,7 @@ class Exclusion:
 
     ``patch`` is a JSON Patch (RFC 6902) applied to the document before ``tools``
     read it; ``checks`` are Schemathesis check settings for ``operations``
-    (``{"positive_data_acceptance": {"expected-statuses": [...]}}``); ``ignore``
-    matches Prism violations (``{"operation": "GET /path", "code": "..."}``).
+    (``{"positive_data_acceptance": {"expected-statuses": [...]}}``).
     """
 
     id: str
@@ -57,7 +57,6 @@ class Exclusion:
     patch: tuple[dict[str, Any], ...] = ()
     operations: tuple[str, ...] = ()
     checks: Mapping[str, Any] | None = None
-    ignore: tuple[dict[str, str], ...] = ()
 
 
 def load_exclusions(path: Path = EXCLUSIONS) -> list[Exclusion]:
@@ -80,7 +79,6 @@ def load_exclusions(path: Path = EXCLUSIONS) -> list[Exclusion]:
                 patch=tuple(raw.get("patch", ())),
                 operations=tuple(raw.get("operations", ())),
                 checks=raw.get("checks"),
-                ignore=tuple(raw.get("ignore", ())),
             )
         )
     return entries
