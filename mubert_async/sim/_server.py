@@ -43,7 +43,11 @@ async def _to_request(incoming: web.Request) -> Request:
     if incoming.content_type == "multipart/form-data":
         fields: dict[str, str] = {}
         files: dict[str, UploadFile] = {}
-        for name, value in (await incoming.post()).items():
+        try:
+            posted = list((await incoming.post()).items())
+        except ValueError:  # no boundary, or a broken form: PHP drops it, so no input
+            posted = []
+        for name, value in posted:
             if isinstance(value, web.FileField):
                 files[name] = UploadFile(value.filename, value.file.read(), value.content_type)
             elif isinstance(value, str):
@@ -127,7 +131,8 @@ def create_app(fake: FakeMubert, *, log: RequestLog | None = None) -> web.Applic
         return outgoing
 
     app = web.Application(client_max_size=_MAX_BODY)
-    app.router.add_route("*", "/{tail:.*}", handler)
+    # [\s\S], not ".": a path with an encoded newline (%0A) is the API's JSON 404 too.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", handler)
     return app
 
 

@@ -71,7 +71,7 @@ def get_license(call: Call) -> Response:
     return _single(call, license_json(_license(call)))
 
 
-@routes.put("/service/licenses/{license}", auth="service")
+@routes.put("/service/licenses/{license}", auth="service", body_required=True)
 def update_license(call: Call) -> Response:
     """PUT /service/licenses/{license}: webhook_url and webhook_enabled."""
     lic = _license(call)

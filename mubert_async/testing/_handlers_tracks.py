@@ -234,7 +234,7 @@ def similar_track(call: Call) -> Response:
     return _generate(call, params, child)
 
 
-@routes.post("/public/tracks/{track}/edit", auth="public")
+@routes.post("/public/tracks/{track}/edit", auth="public", body_required=True)
 def edit_track(call: Call) -> Response:
     """POST /public/tracks/{track}/edit: a new generation (last) of the same track."""
     engine = call.engine

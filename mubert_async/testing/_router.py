@@ -14,7 +14,7 @@ import msgspec
 from ..transport._base import Request, Response
 from ._clock import rfc3339
 from ._engine import Engine
-from ._http import HttpError, api_error, not_found
+from ._http import HttpError, api_error, not_found, validation_error
 from ._model import FakeCustomer
 
 __all__ = ["API_PREFIX", "Call", "Handler", "Router", "Routes", "require_active_license"]
@@ -55,20 +55,29 @@ class _Route:
     pattern: re.Pattern[str]
     handler: Handler
     auth: Auth
+    body_required: bool
 
 
 class Routes:
-    """A module's routes, registered with ``@routes.get("/public/...", auth="public")``."""
+    """A module's routes, registered with ``@routes.get("/public/...", auth="public")``.
+
+    Every POST/PUT/DELETE route takes a JSON object body (or multipart); one that is
+    not a JSON object is a 422. ``body_required`` routes (whose fields are all
+    optional but whose body the OpenAPI document requires) also answer 422 to a
+    request without any body.
+    """
 
     def __init__(self) -> None:
         self.items: list[_Route] = []
 
-    def add(self, method: str, template: str, auth: Auth) -> Callable[[Handler], Handler]:
+    def add(
+        self, method: str, template: str, auth: Auth, *, body_required: bool = False
+    ) -> Callable[[Handler], Handler]:
         """Register the decorated handler for ``method`` on ``template`` (``{name}`` params)."""
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
 
         def register(handler: Handler) -> Handler:
-            self.items.append(_Route(method, re.compile(regex), handler, auth))
+            self.items.append(_Route(method, re.compile(regex), handler, auth, body_required))
             return handler
 
         return register
@@ -77,13 +86,17 @@ class Routes:
         """Register a GET handler."""
         return self.add("GET", template, auth)
 
-    def post(self, template: str, auth: Auth) -> Callable[[Handler], Handler]:
+    def post(
+        self, template: str, auth: Auth, *, body_required: bool = False
+    ) -> Callable[[Handler], Handler]:
         """Register a POST handler."""
-        return self.add("POST", template, auth)
+        return self.add("POST", template, auth, body_required=body_required)
 
-    def put(self, template: str, auth: Auth) -> Callable[[Handler], Handler]:
+    def put(
+        self, template: str, auth: Auth, *, body_required: bool = False
+    ) -> Callable[[Handler], Handler]:
         """Register a PUT handler."""
-        return self.add("PUT", template, auth)
+        return self.add("PUT", template, auth, body_required=body_required)
 
     def delete(self, template: str, auth: Auth) -> Callable[[Handler], Handler]:
         """Register a DELETE handler."""
@@ -128,12 +141,13 @@ class Router:
                 continue
             headers = {k.lower(): v for k, v in request.headers.items()}
             params = {k: unquote(v) for k, v in match.groupdict().items()}
-            call = Call(self._engine, request, now, params, _input(request))
+            customer = None
             if route.auth == "service":
                 self._authenticate_service(headers)
             else:
-                call.customer = self._authenticate_public(headers, now)
-            return route.handler(call)
+                customer = self._authenticate_public(headers, now)
+            data = _input(request, body=method != "GET", body_required=route.body_required)
+            return route.handler(Call(self._engine, request, now, params, data, customer))
         if allowed:
             raise HttpError(
                 405,
@@ -185,20 +199,35 @@ def _unauthenticated() -> HttpError:
     return api_error("Unauthenticated")
 
 
-def _input(request: Request) -> dict[str, Any]:
+_NOT_AN_OBJECT = "The request body must be a JSON object."
+_NO_BODY = "The request body is required."
+
+
+def _input(request: Request, *, body: bool, body_required: bool) -> dict[str, Any]:
+    """Query parameters overlaid with the JSON object body (GET's too, as Laravel), normalized.
+
+    Where the route takes a ``body``, one that is not a JSON object is a 422, and so
+    is no body at all where ``body_required``.
+    """
     query = urlsplit(request.url).query
     data: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
     data.update(request.params or {})
-    if request.form is not None:
-        data.update(request.form.fields)
-        data.update(request.form.files)
+    form = request.form
+    if form is not None:
+        data.update(form.fields)
+        data.update(form.files)
     elif request.content:
         try:
-            body = msgspec.json.decode(request.content)
+            decoded = msgspec.json.decode(request.content)
         except msgspec.DecodeError:
-            body = None
-        if isinstance(body, dict):
-            data.update(body)
+            decoded = None
+        if isinstance(decoded, dict):
+            data.update(decoded)
+        elif body:
+            raise validation_error({"body": [_NOT_AN_OBJECT]})
+    empty = not request.content and (form is None or not (form.fields or form.files))
+    if body_required and empty:
+        raise validation_error({"body": [_NO_BODY]})
     return {key: _normalize(value) for key, value in data.items()}
 
 
