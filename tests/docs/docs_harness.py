@@ -4,7 +4,9 @@ Sybil parses the fenced blocks of a Markdown file (and ``<!-- invisible-code-blo
 python -->`` comments, which GitHub does not show) and the ``.. code-block:: python``
 blocks of docstrings. Blocks separated only by blank lines run together, in one fresh
 namespace and one event loop: an invisible block right before a visible one sets it up,
-one right after checks what it did. Top-level ``await``/``async with``/``async for`` are
+one right after checks what it did. A block whose first line is a file name comment
+(``# test_music.py``) is a file of the reader's project, not a snippet: ``files()`` finds
+those, and tests put them in place and run them as the reader would. Top-level ``await``/``async with``/``async for`` are
 allowed (as in a notebook); a group without any runs outside an event loop, so that its
 ``asyncio.run(...)`` works as in a script.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
@@ -36,6 +39,12 @@ class Block:
     visible: bool
     start: int
     end: int
+
+    @property
+    def filename(self) -> str | None:
+        """The file this block is, when its first line is ``# name.ext``."""
+        match = re.fullmatch(r"# ([\w.-]+\.\w+)", self.source.split("\n", 1)[0].strip())
+        return match[1] if match else None
 
 
 @dataclass
@@ -115,3 +124,12 @@ def run(group: Group, namespace: dict[str, Any] | None = None) -> dict[str, Any]
 
     asyncio.run(run_all())
     return namespace
+
+
+def files(path: Path, language: str) -> dict[str, str]:
+    """The ``language`` blocks of ``path`` that are files, by file name."""
+    return {
+        block.filename: block.source
+        for block in blocks(path, language)
+        if block.filename is not None
+    }
