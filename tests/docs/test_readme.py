@@ -1,9 +1,16 @@
-"""Every Python block of the README runs, as written, against the simulator."""
+"""Every Python block of the README runs as written against the simulator; so do its --sim commands."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
 import pytest
-from docs_harness import ROOT, Group, groups, run
+from docs_harness import ROOT, Group, blocks, groups, run
 
 from mubert_async.testing import FakeMubert
 
@@ -18,3 +25,50 @@ def test_the_readme_has_python_blocks() -> None:
 @pytest.mark.parametrize("group", GROUPS, ids=str)
 def test_readme_python_block(group: Group, api_env: FakeMubert) -> None:
     run(group)
+
+
+def sim_commands() -> list[list[str]]:
+    """The ``mubert ... --sim ...`` commands of the README's bash blocks, as argument lists."""
+    found = []
+    for block in blocks(README, "bash"):
+        for line in block.source.splitlines():
+            for command in line.split("&&"):
+                words = shlex.split(command, comments=True)
+                if words and Path(words[0]).name == "mubert" and "--sim" in words:
+                    found.append(words[1:])
+    return found
+
+
+SIM_COMMANDS = sim_commands()
+
+
+def test_the_readme_has_sim_commands() -> None:
+    assert SIM_COMMANDS[0][:2] == ["--sim", "generate"]  # the first command of the README
+    assert len(SIM_COMMANDS) >= 2
+
+
+@pytest.mark.parametrize("args", SIM_COMMANDS, ids=" ".join)
+def test_readme_sim_command(args: list[str], tmp_path: Path) -> None:
+    """Each runs as typed, through the installed ``mubert`` script, in a fresh folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUBERT_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # whatever --sim keeps stays here
+    mubert = Path(sys.executable).with_name("mubert")
+    completed = subprocess.run(
+        [str(mubert), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.strip()
+    if "--out" in args:
+        out = tmp_path / args[args.index("--out") + 1]
+        count = int(args[args.index("--count") + 1]) if "--count" in args else 1
+        assert len(list(out.iterdir())) == count
+        if args[:2] == ["--sim", "generate"] and "wav" in args:  # the first command's promise
+            for path in out.glob("*.wav"):
+                with wave.open(str(path), "rb") as audio:
+                    assert audio.getnframes() / audio.getframerate() == 30
