@@ -72,3 +72,12 @@ def test_readme_sim_command(args: list[str], tmp_path: Path) -> None:
             for path in out.glob("*.wav"):
                 with wave.open(str(path), "rb") as audio:
                     assert audio.getnframes() / audio.getframerate() == 30
+
+
+def test_ci_runs_the_readme_commands_verbatim() -> None:
+    """The README's test command is what ``.ci/run`` runs, between its marker comments."""
+    setup = [block.source.strip() for block in blocks(README, "bash")][:2]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    verbatim = ci.split(" verbatim -", 1)[1].split("\n", 1)[1].split("\n# ---", 1)[0].strip()
+    assert verbatim == setup[1]
+    assert " -n auto " in setup[1]  # on every core (pytest-xdist)
