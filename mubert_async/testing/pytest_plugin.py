@@ -9,6 +9,10 @@ before a fixture is requested, so the plugin costs nothing in test runs that do 
 The fixtures are synchronous: they work the same under pytest-asyncio and anyio's plugin.
 The clients need no closing (the fake's transport holds no connections).
 Override ``mubert_fake`` in a ``conftest.py`` to start from other settings.
+
+Loading the plugin imports ``mubert_async`` as pytest starts, before pytest-cov measures:
+only a project measuring the coverage of ``mubert_async`` itself minds. It turns the entry
+point off (``-p no:mubert_async``) and lists this module in ``pytest_plugins`` instead.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
@@ -133,3 +135,19 @@ def files(path: Path, language: str) -> dict[str, str]:
         for block in blocks(path, language)
         if block.filename is not None
     }
+
+
+def run_as_a_reader(args: list[str], cwd: Path, **env: str) -> str:
+    """Run ``args`` in ``cwd`` without Mubert credentials or pytest settings; its stdout."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MUBERT_", "PYTEST_"))}
+    completed = subprocess.run(
+        args,
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout

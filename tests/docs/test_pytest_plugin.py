@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from docs_harness import ROOT, blocks, files
+from docs_harness import ROOT, blocks, files, run_as_a_reader
 
 from mubert_async import MubertClient, MubertServiceClient
 from mubert_async.testing import FakeMubert, Fault, ManualClock
@@ -73,15 +71,6 @@ def test_the_readme_tests_pass_as_a_reader_runs_them(tmp_path: Path, plugin: str
     """A new pytest process: the plugin comes from the installed entry point (pytest11)."""
     project = reader_project(tmp_path, anyio=plugin == "anyio")
     options = ["-p", "no:asyncio"] if plugin == "anyio" else []
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUBERT_", "PYTEST_"))}
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "3 passed" in completed.stdout
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
+    out = run_as_a_reader(command, project)
+    assert "3 passed" in out

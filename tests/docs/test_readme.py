@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shlex
-import subprocess
 import sys
 import wave
 from pathlib import Path
 
 import pytest
-from docs_harness import ROOT, Group, blocks, groups, run
+from docs_harness import ROOT, Group, blocks, groups, run, run_as_a_reader
 
 from mubert_async.testing import FakeMubert
 
@@ -50,20 +48,9 @@ def test_the_readme_has_sim_commands() -> None:
 @pytest.mark.parametrize("args", SIM_COMMANDS, ids=" ".join)
 def test_readme_sim_command(args: list[str], tmp_path: Path) -> None:
     """Each runs as typed, through the installed ``mubert`` script, in a fresh folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MUBERT_")}
-    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # whatever --sim keeps stays here
     mubert = Path(sys.executable).with_name("mubert")
-    completed = subprocess.run(
-        [str(mubert), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert completed.stdout.strip()
+    cache = str(tmp_path / "cache")  # whatever --sim keeps stays here
+    assert run_as_a_reader([str(mubert), *args], tmp_path, XDG_CACHE_HOME=cache).strip()
     if "--out" in args:
         out = tmp_path / args[args.index("--out") + 1]
         count = int(args[args.index("--count") + 1]) if "--count" in args else 1
