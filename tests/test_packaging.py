@@ -37,3 +37,9 @@ def test_the_notebook_extra_makes_a_widget_progress_bar() -> None:
     requires = METADATA.get_all("Requires-Dist") or []
     notebook = {r.split(">")[0] for r in requires if r.endswith("extra == 'notebook'")}
     assert notebook == {"tqdm", "ipywidgets"}
+
+
+def test_the_readme_says_its_install_lines_need_a_clone() -> None:
+    top = (ROOT / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    assert 'pip install -q -e ".[' in top
+    assert "install from a clone" in top and "not\npublished on PyPI yet" in top
