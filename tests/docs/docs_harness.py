@@ -106,7 +106,8 @@ def groups(path: Path) -> list[Group]:
 def _compile(block: Block) -> CodeType:
     source = "\n" * block.line + block.source  # tracebacks name the document's own lines
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    return compile(source, block.path, "exec", flags=flags, dont_inherit=True)
+    code: CodeType = compile(source, block.path, "exec", flags=flags, dont_inherit=True)
+    return code
 
 
 def run(group: Group, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
