@@ -19,7 +19,8 @@
 #
 #     python examples/notebook_batch.py [--out DIR]    # DIR defaults to a new temp dir
 #
-# The progress bar needs tqdm: `pip install "mubert-async[progress]"`.
+# The progress bar needs tqdm, and ipywidgets to be a widget in a notebook:
+# `pip install "mubert-async[notebook]"`.
 
 # %%
 from __future__ import annotations
@@ -30,9 +31,8 @@ import importlib.util
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from mubert_async import BatchProgress, GenerationResult, MubertClient, Track, TrackRequest
 from mubert_async.testing import FakeMubert
@@ -151,24 +151,12 @@ def summarise(results: list[GenerationResult]) -> None:
 # %% [markdown]
 # ## Run
 #
-# As a script this runs `main()` with `asyncio.run`. In a notebook the event loop is
-# already running, so it is scheduled on it instead and the cell fills in as tracks
-# finish; `results = await task` in a later cell waits for it. (Or simply write
-# `results = await main()` in a cell: notebooks allow top-level `await`.)
+# A notebook allows top-level `await`: the next cell runs the batch and fills in as
+# tracks finish. As a script, the cell after it runs it with `asyncio.run` instead
+# (jupytext keeps each cell to its side: `active="ipynb"`, `active="py"`).
+
 
 # %%
-T = TypeVar("T")
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T | asyncio.Task[T]:
-    """``asyncio.run`` in a script; in a running loop (a notebook), a task on that loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    return asyncio.ensure_future(coroutine)
-
-
 async def main() -> list[GenerationResult]:
     async with connect() as client:
         results = await generate_all(client, PROMPTS)
@@ -176,6 +164,9 @@ async def main() -> list[GenerationResult]:
     return results
 
 
-# %%
+# %% active="ipynb"
+# results = await main()
+
+# %% active="py"
 if __name__ == "__main__":
-    task = run(main())
+    asyncio.run(main())

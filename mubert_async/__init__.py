@@ -1,6 +1,6 @@
 """mubert_async: the async-first Python SDK for the Mubert AI Music API v3.
 
-::
+.. code-block:: python
 
     from mubert_async import MubertClient
 

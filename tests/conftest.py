@@ -14,6 +14,10 @@ import pytest
 from mubert_async import MubertClient, MubertServiceClient
 from mubert_async.testing import FakeMubert, ManualClock
 
+# The package's pytest plugin (mubert_fake, mubert_client, ...), loaded here rather than by its
+# entry point so that coverage is already measuring when it imports mubert_async (pyproject.toml).
+pytest_plugins = ["mubert_async.testing.pytest_plugin"]
+
 if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
     # aioresponses 0.7.9 predates aiohttp 3.14, whose ClientResponse requires a
     # stream_writer (pnuckowski/aioresponses#289, still open). Hand it a stand-in

@@ -168,7 +168,7 @@ async def test_dest_must_be_in_an_existing_directory(
 ) -> None:
     track = await done_track(client, clock)
     before = len(fake.requests)
-    for dest in (tmp_path / "missing" / "x.mp3", f"{tmp_path}/missing/", "", "a\x00b"):
+    for dest in (tmp_path / "missing" / "x.mp3", "", "a\x00b"):
         with pytest.raises(InvalidRequestError) as info:
             await download(client, track, dest)
         assert info.value.field == "dest"
@@ -669,3 +669,19 @@ async def test_whole_download_deadline_on_any_transport(tmp_path: Path) -> None:
     with pytest.raises(RequestTimeout, match="timeout"):
         await download_track(client.tracks, client.transport, hand_track(), tmp_path, timeout=0.2)
     assert leftovers(tmp_path) == []
+
+
+async def test_dest_ending_in_a_separator_is_a_folder_made_if_missing(
+    client: MubertClient, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the README's notebook snippet: ``download(track, "out/")`` in a fresh folder."""
+    track = await done_track(client, clock)
+    monkeypatch.chdir(tmp_path)
+    path = await download(client, track, "out/")
+    assert path == tmp_path / "out" / f"{track.id}.mp3"
+    nested = await download(client, track, f"{tmp_path}/a/b{os.sep}")
+    assert nested.parent == tmp_path / "a" / "b" and nested.read_bytes() == path.read_bytes()
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(InvalidRequestError, match="cannot create directory") as info:
+        await download(client, track, "file/")
+    assert info.value.field == "dest"

@@ -6,9 +6,11 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 import wave
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,34 +72,41 @@ def test_notebook_batch_as_script(tmp_path: Path) -> None:
         assert audio.getnframes() / audio.getframerate() == 10  # DURATION seconds
 
 
-def test_notebook_batch_in_a_running_loop(tmp_path: Path) -> None:
-    """As in Jupyter: the loop is already running and IPython's display() is there."""
-    script = textwrap.dedent(
-        f"""
-        import asyncio, runpy, sys, types
+def outputs(cell: Any) -> list[Any]:
+    return list(cell.get("outputs", []))
 
-        shown = []
-        ipython = types.ModuleType("IPython")
-        ipython.get_ipython = lambda: object()
-        ipython.display = types.SimpleNamespace(display=shown.append)
-        sys.modules["IPython"] = ipython
-        sys.argv = ["kernel", "-f", "kernel.json", "--out", {str(tmp_path)!r}]
 
-        async def cell_by_cell():
-            namespace = runpy.run_path("examples/notebook_batch.py", run_name="__main__")
-            task = namespace["task"]
-            assert isinstance(task, asyncio.Task), task
-            results = await task
-            assert {{t.id for t in shown}} == {{r.track.id for r in results if r.ok}}
-            assert all("<audio" in track._repr_html_() for track in shown)
-            print("displayed", len(shown))
-
-        asyncio.run(cell_by_cell())
-        """
-    )
-    out = run("-c", script)
-    shown = int(re.search(r"displayed (\d+)", out)[1])  # type: ignore[index]
-    assert shown == len(list(tmp_path.glob("*.wav"))) >= 6
+def test_notebook_batch_in_a_jupyter_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened as a notebook (jupytext) and run cell by cell in a real IPython kernel."""
+    jupytext = pytest.importorskip("jupytext")
+    nbclient = pytest.importorskip("nbclient")
+    for name in ("MUBERT_CUSTOMER_ID", "MUBERT_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("TMPDIR", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):  # nothing shared, nothing left
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+        (tmp_path / name.lower()).mkdir()
+    notebook = jupytext.read(ROOT / "examples" / "notebook_batch.py")
+    nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": ROOT}}
+    ).execute()
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    produced = [output for cell in cells for output in outputs(cell)]
+    assert not [output for output in produced if output.output_type == "error"], produced
+    widgets = [
+        o for o in produced if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert widgets, "no progress bar widget"
+    players = [o for o in produced if "<audio" in o.get("data", {}).get("text/html", "")]
+    text = "".join(o.get("text", "") for o in produced if o.output_type == "stream")
+    summary = re.search(r"(\d+) of 12 tracks done, (\d+) failed", text)
+    assert summary, text
+    done, failed = int(summary[1]), int(summary[2])
+    assert done >= 6 and len(players) == done
+    assert len(re.findall(r"^failed #\d+ ", text, re.MULTILINE)) == failed
+    files = list((tmp_path / "tmpdir").glob("mubert-batch-*/*.wav"))
+    assert len(files) == done and f"{done} files in " in text
 
 
 def test_game_server() -> None:

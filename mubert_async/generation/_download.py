@@ -325,7 +325,9 @@ class _Destination:
         path = pathlib.Path(raw)
         if path.is_dir():
             return cls(path.resolve(), is_dir=True)
-        if raw.endswith(("/", os.sep)) or path.name in ("", ".", ".."):
+        if raw.endswith(("/", os.sep)):
+            return cls(_make_directory(path, raw), is_dir=True)
+        if path.name in ("", ".", ".."):
             raise InvalidRequestError("dest", f"directory {raw!r} does not exist")
         if not path.parent.is_dir():
             raise InvalidRequestError("dest", f"directory {str(path.parent)!r} does not exist")
@@ -356,6 +358,16 @@ class _Destination:
         if target.parent != self.path or target.name != name:
             raise InvalidRequestError("track_id", f"{track_id!r} is not a safe file name")
         return target
+
+
+def _make_directory(path: pathlib.Path, raw: str) -> pathlib.Path:
+    """A ``dest`` ending in a separator names a folder: made if missing, as ``mkdir -p``."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = f"cannot create directory {raw!r}: {exc.strerror}"
+        raise InvalidRequestError("dest", reason) from None
+    return path.resolve()
 
 
 def _lstat_mode(path: pathlib.Path) -> int:

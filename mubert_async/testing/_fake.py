@@ -26,6 +26,18 @@ DEFAULT_BASE_URL = "https://music-api.mubert.com/api/v3"
 DEFAULT_FILES_BASE_URL = "https://storage.fake-mubert.test/tracks"
 
 
+def _timing(generation_time: float | GenerationTime) -> GenerationTime:
+    """``generation_time`` as a function of the request's fields."""
+    if callable(generation_time):
+        return generation_time
+    seconds = float(generation_time)
+
+    def timing(_fields: Mapping[str, Any]) -> float:
+        return seconds
+
+    return timing
+
+
 def _seeded(seed: int | None, purpose: str) -> int | str | None:
     """Independent but reproducible seeds for each of the fake's random streams."""
     return None if seed is None else f"{seed}:{purpose}"
@@ -61,17 +73,9 @@ class FakeMubert:
     ) -> None:
         if not 0.0 <= failure_rate <= 1.0:
             raise ValueError("failure_rate must be between 0 and 1")
-        if callable(generation_time):
-            timing: GenerationTime = generation_time
-        else:
-            seconds = float(generation_time)
-
-            def timing(_fields: Mapping[str, Any]) -> float:
-                return seconds
-
         self._engine = Engine(
             clock=clock or time.time,
-            generation_time=timing,
+            generation_time=_timing(generation_time),
             failure_rate=failure_rate,
             id_seed=_seeded(seed, "ids"),
             failure_seed=_seeded(seed, "failures"),
@@ -118,6 +122,19 @@ class FakeMubert:
     @files_base_url.setter
     def files_base_url(self, value: str) -> None:
         self._engine.files_base_url = value.rstrip("/")
+
+    @property
+    def generation_time(self) -> GenerationTime:
+        """Seconds of clock time a generation takes, as a function of the request's fields.
+
+        Set it to a number or a function: ``fake.generation_time = 30``. It applies to
+        generations created from then on.
+        """
+        return self._engine.generation_time
+
+    @generation_time.setter
+    def generation_time(self, value: float | GenerationTime) -> None:
+        self._engine.generation_time = _timing(value)
 
     @property
     def track_store_enabled(self) -> bool:
