@@ -101,7 +101,8 @@ def test_generate_json_and_mp3(tmp_path: Path) -> None:
 # -- batch -------------------------------------------------------------------------------
 
 
-def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
+def test_batch_partial_failure_then_resume(tmp_path: Path, http_sim: HttpSim) -> None:
+    env = http_sim.customer_env
     requests = tmp_path / "requests.jsonl"
     requests.write_text(
         '{"prompt": "calm piano", "duration": 5}\n'
@@ -110,7 +111,7 @@ def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
         '{"prompt": "too short", "duration": 2}\n'
     )
     out = tmp_path / "out"
-    run = mubert(*SIM, "batch", str(requests), "--out", str(out))
+    run = mubert("batch", str(requests), "--out", str(out), env=env)
     assert run.code == 4, run
     manifest = out / "manifest.jsonl"
     entries = [json.loads(line) for line in manifest.read_text().splitlines()]
@@ -124,7 +125,7 @@ def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
     assert len(files) == 2
 
     # Rerun: the two done lines are skipped, the invalid one is tried (and fails) again.
-    rerun = mubert("--json", *SIM, "batch", str(requests), "--out", str(out))
+    rerun = mubert("--json", "batch", str(requests), "--out", str(out), env=env)
     assert rerun.code == 4, rerun
     document = json.loads(rerun.stdout)
     assert (document["ok"], document["skipped"], document["failed"]) == (2, 2, 1)
@@ -134,15 +135,19 @@ def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
         p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != "manifest.jsonl"
     } == files
 
-    # Fix the bad line and delete one file: only those two are generated.
+    # Fix the bad line and delete one file: the line is generated, the file downloaded again
+    # from the same track (never a second track for a line).
+    tracks_before = len(http_sim.customer.tracks)
     requests.write_text(requests.read_text().replace('"duration": 2', '"duration": 5'))
     (out / entries[0]["file"]).unlink()
-    third = mubert(*SIM, "batch", str(requests), "--out", str(out))
+    third = mubert("batch", str(requests), "--out", str(out), env=env)
     assert third.code == 0, third
     final = [json.loads(line) for line in manifest.read_text().splitlines()]
     assert [e["status"] for e in final] == ["ok", "ok", "ok"]
     assert final[1] == entries[1]
-    assert final[0]["track_id"] != entries[0]["track_id"]
+    assert final[0]["track_id"] == entries[0]["track_id"]
+    assert (out / final[0]["file"]).is_file()
+    assert len(http_sim.customer.tracks) == tracks_before + 1
     assert "line 2: skipped" in third.stdout
 
 
