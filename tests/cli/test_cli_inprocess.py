@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
@@ -16,7 +17,8 @@ import mubert_async.cli
 from mubert_async.cli import INSTALL_HINT, main
 from mubert_async.cli import _context as cli_context
 from mubert_async.cli._context import Simulator
-from mubert_async.testing import Fault
+from mubert_async.cli._manifest import now_iso
+from mubert_async.testing import FakeMubert, Fault
 
 SECRET_TOKEN = "tok-INPROCESS-SECRET-93ab1f"
 SECRET_ID = "cust-INPROCESS-SECRET-4411"
@@ -373,3 +375,74 @@ def test_a_failed_download_is_a_failed_item(cli: Any, sim: Simulator, tmp_path: 
     assert run.code == 4, run
     assert len(run.out.splitlines()) == 1 and "TransportError" in run.err
     assert len(list(tmp_path.iterdir())) == 1  # nothing half-written is left behind
+
+
+def _manifest(out: Path) -> dict[int, dict[str, Any]]:
+    entries = map(json.loads, (out / "manifest.jsonl").read_text().splitlines())
+    return {e["line"]: e for e in entries}
+
+
+def test_batch_resume_adopts_lost_creates_and_waits_for_recorded_tracks(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    """A run killed mid-create left line 1 'sending' (its track was made) and line 2 'created'."""
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"prompt": "rain", "duration": 5}\n' * 3)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def make_two() -> list[str]:
+        async with sim.fake.client(sim.customer) as client:
+            return [(await client.tracks.create(prompt="rain", duration=5)).id for _ in "ab"]
+
+    sent_at = now_iso()
+    lost, recorded = asyncio.run(make_two())
+    request = {"prompt": "rain", "duration": 5}
+    (out / "manifest.jsonl").write_text(
+        json.dumps({"line": 1, "request": request, "status": "sending", "sent_at": sent_at})
+        + "\n"
+        + json.dumps({"line": 2, "request": request, "status": "created", "track_id": recorded})
+        + "\n"
+    )
+    run = cli("--sim", "batch", str(batch), "-o", str(out))
+    assert run.code == 0, run
+    entries = _manifest(out)
+    assert entries[1]["track_id"] == lost and entries[2]["track_id"] == recorded
+    assert entries[3]["track_id"] not in (lost, recorded)
+    assert len(sim.customer.tracks) == 3  # one new track: for line 3 only
+    assert all((out / e["file"]).is_file() for e in entries.values())
+
+
+def test_batch_create_answered_with_a_reset_is_adopted_not_repeated(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"prompt": "wind", "duration": 5}\n{"prompt": "wind", "duration": 5}\n')
+    sim.fake.faults.add(Fault.reset(after_processing=True, method="POST", times=2))
+    sim.fake.faults.add(Fault.server_error(502, method="POST", times=1))
+    run = cli("--sim", "batch", str(batch), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run
+    entries = _manifest(tmp_path / "out")
+    assert sorted(e["track_id"] for e in entries.values()) == sorted(
+        t.id for t in sim.customer.tracks
+    )
+    assert len(sim.customer.tracks) == 2
+
+
+def test_batch_failed_generation_is_retried_only_when_asked(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    failing = Simulator(0.02)
+    failing.fake = FakeMubert(generation_time=0.02, failure_rate=1.0, seed=None)
+    failing.customer = failing.fake.add_customer("failing")
+    monkeypatch.setattr(cli_context, "Simulator", lambda _generation_time: failing)
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"prompt": "storm", "duration": 5}\n')
+    out = tmp_path / "out"
+    first = cli("--sim", "batch", str(batch), "-o", str(out))
+    assert first.code == 3 and "GenerationFailedError" in first.out, first
+    again = cli("--sim", "batch", str(batch), "-o", str(out))
+    assert again.code == 3 and len(failing.customer.tracks) == 1, again
+    assert _manifest(out)[1]["track_id"] == failing.customer.tracks[0].id
+    retried = cli("--sim", "batch", str(batch), "-o", str(out), "--retry-failed")
+    assert retried.code == 3 and len(failing.customer.tracks) == 2, retried
