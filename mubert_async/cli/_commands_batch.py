@@ -12,7 +12,7 @@ from ._commands_tracks import make_out_dir, progress_enabled
 from ._context import CliError, State, run_async
 from ._generate import Outcome, Progress, error_message, exit_code_for
 from ._manifest import MANIFEST_NAME, BatchLine, Manifest, make_entry, read_batch_file
-from ._options import FORMAT_CHOICES, json_option, pass_state, run_options
+from ._options import FORMAT_CHOICES, pass_state, run_options
 
 __all__ = ["batch"]
 
@@ -46,7 +46,6 @@ __all__ = ["batch"]
     help="Make a new track for lines whose track failed on the server (a new track is billed).",
 )
 @run_options
-@json_option
 @pass_state
 def batch(
     state: State,
@@ -132,7 +131,9 @@ def batch(
             output.line(f"line {line.line}: error: {error['type']}: {error['message']}")
 
     async def main() -> list[Outcome]:
-        progress = Progress(output, len(todo), enabled=progress_enabled(no_progress), desc="batch")
+        progress = Progress(
+            output, len(todo), enabled=progress_enabled(state, no_progress), desc="batch"
+        )
         try:
             async with state.public_client() as client:
                 return await run_batch(

@@ -20,7 +20,6 @@ from ._options import (
     OrderedGroup,
     audio_options,
     bitrate_value,
-    json_option,
     pass_state,
     run_options,
     show_listing,
@@ -41,9 +40,9 @@ def make_out_dir(out: pathlib.Path) -> pathlib.Path:
     return out
 
 
-def progress_enabled(no_progress: bool) -> bool:
-    """Whether to draw a progress bar: on when stderr is a terminal, unless ``--no-progress``."""
-    return not no_progress and sys.stderr.isatty()
+def progress_enabled(state: State, no_progress: bool) -> bool:
+    """Whether to draw a progress bar: on when stderr is a terminal, unless told otherwise."""
+    return not (no_progress or state.quiet) and sys.stderr.isatty()
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -106,7 +105,6 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     help="Directory for the files (created if missing).",
 )
 @run_options
-@json_option
 @pass_state
 def generate(
     state: State,
@@ -176,15 +174,15 @@ def generate(
             track = f" (track {outcome.track_id})" if outcome.track_id else ""
             assert outcome.error is not None
             output.error(
-                f"#{outcome.index + 1} of {count}{track}: {type(outcome.error).__name__}: "
-                f"{error_message(outcome.error)}"
+                f"#{outcome.index + 1} of {count}{track}: {error_message(outcome.error)}",
+                kind=type(outcome.error).__name__,
             )
 
     async def main() -> list[Outcome]:
         async with state.public_client() as client:
             make_out_dir(out)
             progress = Progress(
-                output, count, enabled=progress_enabled(no_progress), desc="generating"
+                output, count, enabled=progress_enabled(state, no_progress), desc="generating"
             )
             try:
                 return await generate_and_download(
@@ -234,7 +232,6 @@ def tracks() -> None:
 )
 @click.option("--all", "all_", is_flag=True, help="Every track, fetched page by page.")
 @click.option("--order", type=click.Choice(("asc", "desc")), help="Sort direction.")
-@json_option
 @pass_state
 def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | None) -> None:
     """List the customer's tracks, newest first by default.
@@ -256,7 +253,6 @@ def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | 
 
 @tracks.command("get")
 @click.argument("track_id")
-@json_option
 @pass_state
 def tracks_get(state: State, track_id: str) -> None:
     """Show one track with its generations and download URL."""
@@ -301,7 +297,6 @@ def download_target(out: pathlib.Path) -> pathlib.Path:
 @click.option(
     "--bitrate", type=click.Choice(BITRATE_CHOICES), help="Which generation to fetch (kbps)."
 )
-@json_option
 @pass_state
 def tracks_download(
     state: State, track_id: str, out: pathlib.Path, format_: str | None, bitrate: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pathlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -101,24 +102,42 @@ class State:
 
     redactor: Redactor = field(default_factory=Redactor)
     json: bool = False
+    quiet: bool = False
     sim: bool = False
     sim_generation_time: float = 0.5
+    sim_reset: bool = False
+    env_file: pathlib.Path | None = None
     base_url: str | None = None
     timeout: float | None = DEFAULT_TIMEOUT
     debug: bool = False
-    settings: Settings = field(default_factory=lambda: Settings({}))
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     """Called when the run ends (for example to detach the ``--debug`` log handler)."""
+    log_handler: logging.Handler | None = None
+    """The handler sending the SDK's log records to stderr, once attached."""
+    _settings: Settings | None = None
     _out: Output | None = None
     _simulator: Simulator | None = None
 
     @property
     def out(self) -> Output:
-        """Where the command writes (JSON mode as set by ``--json``)."""
+        """Where the command writes (JSON mode as set by ``--json``, quiet by ``--quiet``)."""
         if self._out is None:
             self._out = Output(self.redactor)
         self._out.json_mode = self.json
+        self._out.quiet = self.quiet
         return self._out
+
+    @property
+    def settings(self) -> Settings:
+        """The ``MUBERT_*`` settings (environment and ``--env-file``), read on first use."""
+        if self._settings is None:
+            self._settings = load_settings(self.env_file, self.redactor)
+        return self._settings
+
+    def check(self) -> None:
+        """Refuse options that exclude each other (once every option is parsed)."""
+        if self.sim and self.base_url is not None:
+            raise CliError("--sim and --base-url exclude each other")
 
     @property
     def simulator(self) -> Simulator:
@@ -150,6 +169,7 @@ class State:
         """A ``MubertClient`` acting as the configured customer (or the simulator's)."""
         from .. import MubertClient
 
+        self.check()
         if self.sim:
             sim = self.simulator
             client = sim.fake.client(sim.customer, timeout=self.timeout)
@@ -166,6 +186,7 @@ class State:
         """A ``MubertServiceClient`` acting as the configured company (or the simulator's)."""
         from .. import MubertServiceClient
 
+        self.check()
         if self.sim:
             client = self.simulator.fake.service_client(timeout=self.timeout)
         else:

@@ -87,12 +87,15 @@ class Output:
     """Writes results to stdout and messages to stderr, always through the redactor.
 
     In JSON mode (``--json``) stdout carries exactly one JSON document per command
-    and the human-readable lines are left out; messages still go to stderr.
+    and the human-readable lines are left out; messages still go to stderr, and
+    errors there are JSON objects too. ``quiet`` (``--quiet``) drops the notes on
+    stderr, never the errors.
     """
 
     def __init__(self, redactor: Redactor, *, json_mode: bool = False) -> None:
         self.redactor = redactor
         self.json_mode = json_mode
+        self.quiet = False
         self._writer: _Writer = _plain_write
 
     def use_writer(self, writer: _Writer | None) -> None:
@@ -105,12 +108,23 @@ class Output:
             self._writer(self.redactor.text(text), err=False)
 
     def note(self, text: str) -> None:
-        """A message on stderr (in every mode)."""
-        self._writer(self.redactor.text(text), err=True)
+        """A message on stderr (in every mode but quiet)."""
+        if not self.quiet:
+            self._writer(self.redactor.text(text), err=True)
 
-    def error(self, text: str) -> None:
-        """``error: <text>`` on stderr."""
-        self.note(f"error: {text}")
+    def error(self, text: str, *, kind: str | None = None, exit_code: int | None = None) -> None:
+        """``error: [<kind>: ]<text>`` on stderr; in JSON mode ``{"error": {...}}`` on one line.
+
+        The JSON object has ``type`` (``kind``), ``message`` and ``exit_code`` (None
+        for an error that does not end the command).
+        """
+        if self.json_mode:
+            fields = {"type": kind, "message": text, "exit_code": exit_code}
+            document = self.redactor.data({"error": fields})
+            self._writer(json.dumps(document, ensure_ascii=False), err=True)
+        else:
+            shown = f"{kind}: {text}" if kind else text
+            self._writer(self.redactor.text(f"error: {shown}"), err=True)
 
     def json(self, value: Any) -> None:
         """``value`` (models, lists, dicts) as one JSON document on stdout."""

@@ -250,7 +250,7 @@ def test_playlists_library_and_stream_links(cli: Any, tmp_path: Path) -> None:
 def test_customer_lifecycle_and_env_file(cli: Any, sim: Simulator, tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("# mine\nOTHER=1\nMUBERT_ACCESS_TOKEN=old\nMUBERT_ACCESS_TOKEN=older\n")
-    created = cli("--sim", "--json", "customers", "create", "user-9", "--env-file", str(env_file))
+    created = cli("--sim", "--json", "customers", "create", "user-9", "--save-env", str(env_file))
     assert created.code == 0, created
     customer = created.json()
     assert customer["access"]["token"] == "***"
@@ -277,7 +277,7 @@ def test_customer_lifecycle_and_env_file(cli: Any, sim: Simulator, tmp_path: Pat
     # The file exists but is unreadable as text: the customer is made, the error says so.
     broken = tmp_path / "broken.env"
     broken.write_bytes(b"\xff\xfe")
-    run = cli("--sim", "customers", "create", "user-11", "--env-file", str(broken))
+    run = cli("--sim", "customers", "create", "user-11", "--save-env", str(broken))
     assert run.code == 1 and "was created" in run.err, run
 
 
@@ -345,9 +345,15 @@ def test_global_option_conflicts_version_and_sim_passthrough(cli: Any) -> None:
     assert cli().code in (0, 2)  # no command: the help
 
 
-def test_connection_failure_exits_3(cli: Any, sleeps: list[float]) -> None:
+def test_connection_failure_says_it_is_retrying_and_exits_3(cli: Any, sleeps: list[float]) -> None:
     run = cli("--base-url", "http://127.0.0.1:9/api/v3", "--timeout", "2", "tracks", "get", "x")
-    assert run.code == 3 and run.err.startswith("error: TransportError"), run
+    assert run.code == 3, run
+    *notes, last = run.err.splitlines()
+    assert last.startswith("error: TransportError"), run
+    assert notes and all(n.startswith("note: retrying GET http://127.0.0.1:9/") for n in notes)
+    assert "after TransportError" in notes[0]
+    quiet = cli("--base-url", "http://127.0.0.1:9/api/v3", "tracks", "get", "x", "--quiet")
+    assert quiet.code == 3 and quiet.err.startswith("error: TransportError"), quiet
 
 
 def test_unexpected_errors_exit_1_redacted(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -446,3 +452,47 @@ def test_batch_failed_generation_is_retried_only_when_asked(
     assert _manifest(out)[1]["track_id"] == failing.customer.tracks[0].id
     retried = cli("--sim", "batch", str(batch), "-o", str(out), "--retry-failed")
     assert retried.code == 3 and len(failing.customer.tracks) == 2, retried
+
+
+def test_global_options_are_accepted_after_the_command(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "a"
+    run = cli("generate", "--prompt", "a", "-d", "5", "-o", str(out), "--sim", "--json", "--quiet")
+    assert run.code == 0 and run.err == "", run
+    assert run.json()["ok"] == 1
+    listed = cli("tracks", "list", "--sim", "--json")
+    assert listed.code == 0 and listed.json()["meta"]["total"] == 1, listed
+    both = cli("tracks", "list", "--base-url", "http://127.0.0.1:1/api", "--sim")
+    assert both.code == 2 and "exclude each other" in both.err, both
+    env_file = tmp_path / "c.env"
+    env_file.write_text("MUBERT_BASE_URL=http://example.com/api\n")
+    from_file = cli("tracks", "list", "--env-file", str(env_file))
+    assert from_file.code == 2 and "plain http" in from_file.err, from_file
+    both_levels = cli("--sim-generation-time", "0", "playlists", "--sim", "--search", "calm")
+    assert both_levels.code == 0 and "Peaceful" in both_levels.out, both_levels
+
+
+def test_json_errors_are_json_objects_on_stderr(cli: Any, sim: Simulator) -> None:
+    missing = cli("--sim", "tracks", "get", "nope", "--json")
+    assert missing.code == 3 and missing.out == "", missing
+    error = json.loads(missing.err)["error"]
+    assert error["type"] == "NotFoundError" and error["exit_code"] == 3 and error["message"]
+    usage = cli("generate", "--bogus", "--json")
+    assert usage.code == 2, usage
+    error = json.loads(usage.err)["error"]
+    assert error["type"] == "NoSuchOption" and error["exit_code"] == 2
+    assert "--bogus" in error["message"]
+    credentials = cli("--json", "customers", "list")
+    assert json.loads(credentials.err)["error"]["message"].startswith("missing credentials")
+    plain = cli("--sim", "tracks", "get", "nope")
+    assert plain.err.startswith("error: NotFoundError: "), plain
+
+
+def test_quiet_drops_notes_but_never_errors(cli: Any, sim: Simulator, tmp_path: Path) -> None:
+    loud = cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(tmp_path))
+    assert "saved 1 of 1" in loud.err, loud
+    quiet = cli("--sim", "--quiet", "generate", "--prompt", "a", "-d", "5", "-o", str(tmp_path))
+    assert quiet.code == 0 and quiet.err == "" and quiet.out.strip(), quiet
+    failing = cli("--sim", "--quiet", "tracks", "get", "nope")
+    assert failing.code == 3 and failing.err.startswith("error: NotFoundError"), failing

@@ -220,7 +220,7 @@ def test_customers_and_licenses_on_the_simulator(tmp_path: Path) -> None:
         (*SIM, "customers", "get", "nope"),
         (*SIM, "customers", "update", "nope", "--custom-id", "x"),
         (*SIM, "customers", "delete", "nope"),
-        (*SIM, "customers", "create", "user-1", "--env-file", str(env_file)),
+        (*SIM, "customers", "create", "user-1", "--save-env", str(env_file)),
         ("--json", *SIM, "licenses", "list"),
         (*SIM, "licenses", "get", "nope"),
         (*SIM, "licenses", "update", "nope", "--webhook"),
