@@ -8,25 +8,19 @@ from typing import Any
 import click
 
 from ._batch_run import Job, run_batch
-from ._commands_tracks import make_out_dir, progress_enabled
+from ._commands_tracks import progress_enabled
 from ._context import CliError, State, run_async
 from ._generate import Outcome, Progress, error_message, exit_code_for
 from ._manifest import MANIFEST_NAME, BatchLine, Manifest, make_entry, read_batch_file
 from ._options import FORMAT_CHOICES, pass_state, run_options
+from ._out import out_option, out_target
 
 __all__ = ["batch"]
 
 
 @click.command(short_help="Generate a JSON Lines file of requests, resumably.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=pathlib.Path),
-    default=".",
-    show_default=True,
-    help="Directory for the files and manifest.jsonl (created if missing).",
-)
+@out_option("A directory for the files and manifest.jsonl (created if missing).")
 @click.option(
     "-d",
     "--duration",
@@ -92,7 +86,7 @@ def batch(
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
         raise CliError(f"cannot read {str(file)!r}: {reason}") from None
-    out_dir = make_out_dir(out)
+    out_dir = out_target(out, allow_file=False).path
     manifest = Manifest(out_dir)
     manifest.load()
     output = state.out

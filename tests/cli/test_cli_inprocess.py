@@ -496,3 +496,81 @@ def test_quiet_drops_notes_but_never_errors(cli: Any, sim: Simulator, tmp_path: 
     assert quiet.code == 0 and quiet.err == "" and quiet.out.strip(), quiet
     failing = cli("--sim", "--quiet", "tracks", "get", "nope")
     assert failing.code == 3 and failing.err.startswith("error: NotFoundError"), failing
+
+
+# -- -o/--out ----------------------------------------------------------------------------
+
+
+def test_out_file_is_a_file_never_overwritten_and_its_suffix_is_the_format(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    song = tmp_path / "new.mp3"
+    made = cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(song), "--format", "mp3")
+    assert made.code == 0 and song.is_file() and made.out.strip() == str(song), made
+    assert song.read_bytes()[:1] == b"\xff" or song.read_bytes()[:3] == b"ID3"  # MP3, not WAV
+    again = cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(song))
+    assert again.code == 2 and "--force" in again.err, again
+    assert len(sim.customer.tracks) == 1  # refused before anything was sent
+    forced = cli("--sim", "generate", "--prompt", "b", "-d", "5", "-o", str(song), "--force")
+    assert forced.code == 0, forced
+
+    wav = tmp_path / "take.wav"  # no --format: the suffix picks it
+    assert cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(wav)).code == 0
+    assert wav.read_bytes()[:4] == b"RIFF"
+    clash = cli(
+        "--sim",
+        "generate",
+        "--prompt",
+        "a",
+        "-d",
+        "5",
+        "-o",
+        str(tmp_path / "x.mp3"),
+        "--format",
+        "wav",
+    )
+    assert clash.code == 2 and "make them agree" in clash.err, clash
+
+    several = cli(
+        "--sim", "generate", "--prompt", "a", "-d", "5", "-n", "2", "-o", str(tmp_path / "s.wav")
+    )
+    assert several.code == 0, several
+    assert (tmp_path / "s-1.wav").is_file() and (tmp_path / "s-2.wav").is_file()
+
+
+def test_tracks_download_refuses_overwrite_and_a_mismatched_suffix(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    made = cli(
+        "--sim",
+        "--json",
+        "generate",
+        "--prompt",
+        "a",
+        "-d",
+        "5",
+        "--format",
+        "wav",
+        "-o",
+        str(tmp_path / "d"),
+    )
+    track_id = made.json()["results"][0]["track_id"]
+    precious = tmp_path / "precious.wav"
+    precious.write_bytes(b"mine")
+    kept = cli("--sim", "tracks", "download", track_id, "-o", str(precious))
+    assert kept.code == 2 and "--force" in kept.err and precious.read_bytes() == b"mine", kept
+    forced = cli("--sim", "tracks", "download", track_id, "-o", str(precious), "--force")
+    assert forced.code == 0 and precious.read_bytes()[:4] == b"RIFF", forced
+    as_mp3 = tmp_path / "x.mp3"
+    wrong = cli("--sim", "tracks", "download", track_id, "-o", str(as_mp3))
+    assert wrong.code == 2 and not as_mp3.exists(), wrong
+    assert "mp3" in wrong.err
+    into_dir = cli("--sim", "tracks", "download", track_id, "-o", str(tmp_path / "dir") + os.sep)
+    assert into_dir.code == 0 and Path(into_dir.out.strip()).name == f"{track_id}.wav"
+
+
+def test_batch_out_must_be_a_directory(cli: Any, tmp_path: Path) -> None:
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"prompt": "a", "duration": 5}\n')
+    run = cli("--sim", "batch", str(batch), "-o", str(tmp_path / "all.mp3"))
+    assert run.code == 2 and "writes a directory" in run.err, run
