@@ -30,7 +30,7 @@ EXIT_INTERRUPTED = 130
 
 _EPILOG = """\b
 Credentials come only from the environment or an --env-file, never from
-options, and are never printed:
+options; the tokens are never printed (ids are data and shown as they are):
   MUBERT_CUSTOMER_ID, MUBERT_ACCESS_TOKEN   a customer (generate, batch, tracks,
                                             playlists, stream-link, library)
   MUBERT_COMPANY_ID, MUBERT_LICENSE_TOKEN   the company (customers, licenses)

@@ -31,13 +31,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-CREDENTIAL_VARS = (
-    PUBLIC_AUTH.id_env,
-    PUBLIC_AUTH.token_env,
-    SERVICE_AUTH.id_env,
-    SERVICE_AUTH.token_env,
-)
-"""The environment variables holding credentials."""
+CREDENTIAL_VARS = (PUBLIC_AUTH.token_env, SERVICE_AUTH.token_env)
+"""The environment variables holding secrets: the tokens (ids are ordinary data, never masked)."""
 
 SIM_CUSTOM_ID = "mubert-cli"
 """``custom_id`` of the customer ``--sim`` commands act as."""
@@ -67,7 +62,7 @@ def load_settings(env_file: pathlib.Path | None, redactor: Redactor) -> Settings
     """Merge the environment's ``MUBERT_*`` variables with those of ``env_file``.
 
     The env file wins: it was named on the command line for this run. Every
-    credential found in either place is registered with ``redactor``.
+    token found in either place is registered with ``redactor``.
     """
     values = {k: v for k, v in os.environ.items() if k.startswith("MUBERT_")}
     redactor.add(*(os.environ.get(name) for name in CREDENTIAL_VARS))

@@ -17,8 +17,8 @@ MASK = "***"
 
 _MIN_SECRET = 6  # shorter values would mangle ordinary text (the SDK uses the same bound)
 
-# Query parameters and JSON keys whose values are credentials.
-_SECRET_PARAMS = ("customer_id", "access_token", "company_id", "license_token")
+# Query parameters and JSON keys whose values are secrets (ids are not: they are shown).
+_SECRET_PARAMS = ("access_token", "license_token")
 _SECRET_KEYS = frozenset({"token", "access_token", "license_token"})
 _SECRET_QUERY = re.compile(
     r"(?P<key>[?&;](?:" + "|".join(_SECRET_PARAMS) + r")=)(?P<value>[^&#\s\"'<>]*)",
@@ -27,7 +27,7 @@ _SECRET_QUERY = re.compile(
 
 
 def redact_link(link: str) -> str:
-    """``link`` with the values of credential query parameters replaced by ``***``."""
+    """``link`` with the values of secret query parameters (tokens) replaced by ``***``."""
     return _SECRET_QUERY.sub(lambda m: m.group("key") + MASK, link)
 
 

@@ -107,13 +107,8 @@ class HttpSim:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The credential values the command line must never print."""
-        return (
-            self.customer.id,
-            self.customer.access_token,
-            self.fake.company_id,
-            self.fake.license_token,
-        )
+        """The credential values the command line must never print: the tokens (not the ids)."""
+        return (self.customer.access_token, self.fake.license_token)
 
 
 @contextmanager

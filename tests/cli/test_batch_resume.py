@@ -40,16 +40,21 @@ def test_interrupted_and_resumed_batch_makes_exactly_one_track_per_line(tmp_path
     out = tmp_path / "out"
     command = [sys.executable, "-m", "mubert_async.cli", "batch", str(requests), "-o", str(out)]
     with served(fake, customer) as sim:
-        for _ in range(INTERRUPTED_RUNS):
-            process = subprocess.Popen(
-                [*command, "--no-progress"],
-                env=sim.customer_env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(0.3, 2.5))
-            process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=30) in (0, 4, 130), f"seed {seed}"
+        for run_number in range(INTERRUPTED_RUNS):
+            log = tmp_path / f"run-{run_number}.err"
+            with log.open("w") as stderr:
+                process = subprocess.Popen(
+                    [*command, "--no-progress"],
+                    env=sim.customer_env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                )
+                time.sleep(rng.uniform(0.3, 2.5))
+                process.send_signal(signal.SIGINT)
+                code = process.wait(timeout=30)
+            # 0 done, 3/4 some lines failed for now (faults), 130 interrupted, or killed by
+            # the signal (it came while Python was starting or shutting down): never a crash.
+            assert code in (0, 3, 4, 130, -signal.SIGINT), (seed, code, log.read_text())
         for _ in range(4):  # faults may fail a line for good in one run: resume until done
             run = mubert("batch", str(requests), "-o", str(out), env=sim.customer_env)
             if run.code == 0:

@@ -201,7 +201,7 @@ def test_stream_link_is_redacted_and_saved_privately(tmp_path: Path) -> None:
         (*SIM, "stream-link", "1.0.0", "--save", str(saved)),
     )
     assert shown.code == 0, shown
-    assert "customer_id=***" in shown.stdout and "access_token=***" in shown.stdout
+    assert "customer_id=***" not in shown.stdout and "access_token=***" in shown.stdout
     assert run.code == 0, run
     assert run.stdout.strip() == str(saved)
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
@@ -294,6 +294,16 @@ def test_real_credentials_over_http_are_never_printed(http_sim: HttpSim, tmp_pat
     )
     assert listing_text.code == 0 and "http-user" in listing_text.stdout, listing_text
     assert failing.code == 3 and "[REDACTED]" in failing.stderr, failing
+
+
+def test_ids_are_shown_only_tokens_are_masked(http_sim: HttpSim) -> None:
+    options = {"env": http_sim.customer_env, "secrets": http_sim.secrets}
+    run = mubert("customers", "list", "--json", "--all", **options)
+    assert run.code == 0, run
+    customers = json.loads(run.stdout)["data"]
+    assert http_sim.customer.id in [c["id"] for c in customers]  # jq '.data[].id' works
+    assert {c["company_id"] for c in customers} == {http_sim.fake.company_id}
+    assert all(c["access"]["token"] == "***" for c in customers if c.get("access"))
 
 
 def test_env_file_credentials_are_used_and_never_printed(http_sim: HttpSim, tmp_path: Path) -> None:
