@@ -17,6 +17,7 @@ from ..errors import InvalidRequestError, MubertError
 from ._commands_batch import batch
 from ._commands_catalog import library, playlists, stream_link
 from ._commands_service import customers, licenses
+from ._commands_shell import completion
 from ._commands_tracks import generate, tracks
 from ._context import CliError, State
 from ._generate import EXIT_API, EXIT_OK, EXIT_USAGE
@@ -98,7 +99,8 @@ def sim_command(args: tuple[str, ...]) -> int:
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
 
 
-for _command in (generate, batch, tracks, playlists, stream_link, library, customers, licenses):
+_COMMANDS = (generate, batch, tracks, playlists, stream_link, library, customers, licenses)
+for _command in (*_COMMANDS, completion):
     cli.add_command(_command)
 cli.add_command(cli.commands.pop("sim"))  # listed last
 add_global_options(cli, skip=frozenset({"sim"}))  # sim has its own options

@@ -24,9 +24,7 @@ def test_redactor_masks_secrets_links_and_token_fields() -> None:
     )
     assert redactor.text("spaced-secret") == "***"
     link = "https://s.example/x?customer_id=c1&access_token=t1&playlist=1.0.0"
-    assert (
-        redact_link(link) == "https://s.example/x?customer_id=c1&access_token=***&playlist=1.0.0"
-    )
+    assert redact_link(link) == "https://s.example/x?customer_id=c1&access_token=***&playlist=1.0.0"
     document = {"access": {"token": "t", "id": "i"}, "list": ["token-1234567", 3], "token": None}
     assert redactor.data(document) == {
         "access": {"token": "***", "id": "i"},

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import sys
 import wave
 from pathlib import Path
 from typing import Any
 
-from cli_helpers import FAKE_CREDENTIALS, SIM, HttpSim, base_env, mubert, mubert_all
+from cli_helpers import FAKE_CREDENTIALS, RUN_TIMEOUT, SIM, HttpSim, base_env, mubert, mubert_all
 
 
 def _is_mp3(data: bytes) -> bool:
@@ -316,3 +318,34 @@ def test_env_file_credentials_are_used_and_never_printed(http_sim: HttpSim, tmp_
     env = {**base_env(), **FAKE_CREDENTIALS}  # the file wins over these
     run = mubert("--env-file", str(env_file), "tracks", "list", env=env, secrets=http_sim.secrets)
     assert run.code == 0, run
+
+
+# -- shell completion ------------------------------------------------------------------
+
+
+def test_completion_scripts_and_the_completion_protocol() -> None:
+    bash, zsh, fish, bad = mubert_all(
+        ("completion", "bash"),
+        ("completion", "zsh"),
+        ("completion", "fish"),
+        ("completion", "tcsh"),
+    )
+    assert bash.code == 0 and "_MUBERT_COMPLETE=bash_complete" in bash.stdout, bash
+    assert zsh.code == 0 and zsh.stdout.startswith("#compdef mubert"), zsh
+    assert fish.code == 0 and "complete --no-files --command mubert" in fish.stdout, fish
+    assert bad.code == 2 and "tcsh" in bad.stderr, bad
+    completed = subprocess.run(
+        [sys.executable, "-m", "mubert_async.cli"],
+        env={
+            **base_env(),
+            "_MUBERT_COMPLETE": "bash_complete",
+            "COMP_WORDS": "mubert generate --fo",
+            "COMP_CWORD": "2",
+        },
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert completed.returncode == 0, completed
+    assert {"plain,--format", "plain,--force"} <= set(completed.stdout.split()), completed
