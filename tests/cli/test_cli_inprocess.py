@@ -574,3 +574,17 @@ def test_batch_out_must_be_a_directory(cli: Any, tmp_path: Path) -> None:
     batch.write_text('{"prompt": "a", "duration": 5}\n')
     run = cli("--sim", "batch", str(batch), "-o", str(tmp_path / "all.mp3"))
     assert run.code == 2 and "writes a directory" in run.err, run
+
+
+def test_sim_generate_default_format_is_audible_mp3(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    miniaudio = pytest.importorskip("miniaudio")
+    pytest.importorskip("lameenc")
+    run = cli("--sim", "generate", "--prompt", "calm piano", "-d", "5", "-o", str(tmp_path))
+    assert run.code == 0, run
+    [path] = tmp_path.iterdir()
+    assert path.suffix == ".mp3"  # the license's default format
+    sound = miniaudio.decode(path.read_bytes(), output_format=miniaudio.SampleFormat.SIGNED16)
+    assert abs(sound.duration - 5) < 0.1
+    assert max(abs(x) for x in sound.samples) > 3000  # not silence

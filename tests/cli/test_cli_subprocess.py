@@ -246,9 +246,17 @@ def test_customers_and_licenses_on_the_simulator(tmp_path: Path) -> None:
 
 
 def test_sim_passes_through_to_the_simulator_command() -> None:
-    run = mubert("sim", "--help")
+    run, own = mubert_all(("sim", "--help"), ("generate", "--help"))
     assert run.code == 0, run
     assert "--port" in run.stdout
+    # The same layout as the other commands' help (click's): usage, headings, sentences.
+    assert run.stdout.startswith("Usage: mubert sim [OPTIONS]\n") and own.stdout.startswith(
+        "Usage: mubert generate [OPTIONS]\n"
+    )
+    assert "\nOptions:\n" in run.stdout and "\nOptions:\n" in own.stdout
+    assert "Show this message and exit." in run.stdout
+    assert "Port, 0 for any free one. [default: 8080]" in " ".join(run.stdout.split())
+    assert "MP3 files are real MP3 (encoded with lameenc)." in " ".join(run.stdout.split())
 
 
 # -- real credentials over HTTP --------------------------------------------------------
