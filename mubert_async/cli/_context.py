@@ -27,6 +27,7 @@ __all__ = [
     "State",
     "load_settings",
     "run_async",
+    "sim_state_path",
 ]
 
 T = TypeVar("T")
@@ -77,14 +78,62 @@ def load_settings(env_file: pathlib.Path | None, redactor: Redactor) -> Settings
     return Settings(values)
 
 
-class Simulator:
-    """An in-process ``FakeMubert`` with one ready customer, for ``--sim``."""
+def sim_state_path() -> pathlib.Path:
+    """Where ``--sim`` keeps the simulator's state between runs.
 
-    def __init__(self, generation_time: float) -> None:
+    ``$MUBERT_SIM_STATE`` if set, else ``$XDG_CACHE_HOME/mubert-async/sim-state.pickle``
+    (``~/.cache/...`` when ``XDG_CACHE_HOME`` is unset).
+    """
+    explicit = os.environ.get("MUBERT_SIM_STATE")
+    if explicit:
+        return pathlib.Path(explicit).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return pathlib.Path(cache) / "mubert-async" / "sim-state.pickle"
+
+
+class Simulator:
+    """An in-process ``FakeMubert`` with one ready customer, for ``--sim``.
+
+    With a ``state_path`` its records are loaded from there (unless ``reset``) and
+    ``save()`` writes them back, so tracks made by one ``--sim`` run are there in
+    the next. ``warn`` is told about state that could not be read or written.
+    """
+
+    def __init__(
+        self,
+        generation_time: float,
+        state_path: pathlib.Path | None = None,
+        *,
+        reset: bool = False,
+        warn: Callable[[str], None] = lambda _text: None,
+    ) -> None:
         from ..testing import FakeMubert
+        from ..testing._state import StateError, customer_by_custom_id, load_state
 
         self.fake: FakeMubert = FakeMubert(generation_time=generation_time, seed=None)
-        self.customer: FakeCustomer = self.fake.add_customer(SIM_CUSTOM_ID)
+        self.state_path = state_path
+        self._warn = warn
+        if state_path is not None:
+            try:
+                if reset:
+                    state_path.unlink(missing_ok=True)
+                else:
+                    load_state(self.fake, state_path)
+            except (StateError, OSError) as exc:
+                warn(f"note: starting the simulator afresh: {exc}")
+        existing = customer_by_custom_id(self.fake, SIM_CUSTOM_ID)
+        self.customer: FakeCustomer = existing or self.fake.add_customer(SIM_CUSTOM_ID)
+
+    def save(self) -> None:
+        """Write the simulator's records to its state file (if it has one)."""
+        from ..testing._state import save_state
+
+        if self.state_path is None:
+            return
+        try:
+            save_state(self.fake, self.state_path)
+        except OSError as exc:
+            self._warn(f"note: the simulator's state was not saved to {self.state_path}: {exc}")
 
     def secrets(self) -> tuple[str, ...]:
         """The simulator's tokens (its ids are ordinary data)."""
@@ -138,8 +187,15 @@ class State:
     def simulator(self) -> Simulator:
         """The ``--sim`` simulator, made on first use."""
         if self._simulator is None:
-            self._simulator = Simulator(self.sim_generation_time)
-            self.redactor.add(*self._simulator.secrets())
+            simulator = Simulator(
+                self.sim_generation_time,
+                sim_state_path(),
+                reset=self.sim_reset,
+                warn=self.out.note,
+            )
+            self._simulator = simulator
+            self.redactor.add(*simulator.secrets())
+            self.cleanups.append(simulator.save)
         return self._simulator
 
     def _credentials(self, scheme: AuthScheme, hint: str) -> tuple[str, str]:

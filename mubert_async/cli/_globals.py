@@ -36,6 +36,8 @@ def _store(attribute: str) -> Callable[[click.Context, click.Parameter, Any], No
         if from_env and getattr(state, attribute) is not None:
             return  # the environment never overrides an option given on the command line
         setattr(state, attribute, value)
+        if attribute == "sim_reset":
+            state.sim = True
         if attribute == "debug":
             log_to_stderr(state)
 
@@ -62,7 +64,8 @@ def global_options() -> list[click.Option]:
             "--sim",
             "sim",
             "Run on an in-process Mubert simulator with a ready customer (no credentials, no "
-            "network); its tracks are kept between runs (see --sim-reset).",
+            "network). Its tracks and customers are kept between --sim runs, in "
+            "~/.cache/mubert-async/ (env: MUBERT_SIM_STATE, XDG_CACHE_HOME).",
         ),
         value(
             ["--sim-generation-time"],
@@ -71,7 +74,11 @@ def global_options() -> list[click.Option]:
             type=click.FloatRange(min=0),
             metavar="SECONDS",
         ),
-        flag("--sim-reset", "sim_reset", "Forget the simulator's tracks and customers first."),
+        flag(
+            "--sim-reset",
+            "sim_reset",
+            "Start the simulator afresh: forget its tracks and customers (implies --sim).",
+        ),
         flag("--json", "json", "Print machine-readable JSON on stdout (errors: JSON on stderr)."),
         flag("--quiet", "quiet", "No progress bar, notes or summary on stderr (errors still)."),
         value(

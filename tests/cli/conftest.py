@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cli_helpers import HttpSim, served
@@ -16,3 +17,11 @@ def http_sim() -> Iterator[HttpSim]:
     fake = FakeMubert(generation_time=0.05, seed=None)
     with served(fake, fake.add_customer("http-user")) as sim:
         yield sim
+
+
+@pytest.fixture(autouse=True)
+def sim_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where ``--sim`` keeps its state in this test (in-process and subprocesses alike)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MUBERT_SIM_STATE", raising=False)
+    return tmp_path / "cache" / "mubert-async" / "sim-state.pickle"

@@ -42,7 +42,7 @@ class Result:
 def sim(monkeypatch: pytest.MonkeyPatch) -> Simulator:
     """One simulator shared by every ``--sim`` run of the test (state survives between runs)."""
     shared = Simulator(0.02)
-    monkeypatch.setattr(cli_context, "Simulator", lambda _generation_time: shared)
+    monkeypatch.setattr(cli_context, "Simulator", lambda *_args, **_kwargs: shared)
     return shared
 
 
@@ -441,7 +441,7 @@ def test_batch_failed_generation_is_retried_only_when_asked(
     failing = Simulator(0.02)
     failing.fake = FakeMubert(generation_time=0.02, failure_rate=1.0, seed=None)
     failing.customer = failing.fake.add_customer("failing")
-    monkeypatch.setattr(cli_context, "Simulator", lambda _generation_time: failing)
+    monkeypatch.setattr(cli_context, "Simulator", lambda *_args, **_kwargs: failing)
     batch = tmp_path / "batch.jsonl"
     batch.write_text('{"prompt": "storm", "duration": 5}\n')
     out = tmp_path / "out"

@@ -166,9 +166,29 @@ def test_tracks_list_json_on_a_new_customer() -> None:
 
 
 def test_tracks_download_of_unknown_track_exits_3(tmp_path: Path) -> None:
-    run = mubert(*SIM, "tracks", "download", "no-such-track", "--out", str(tmp_path))
+    out = tmp_path / "out"
+    run = mubert(*SIM, "tracks", "download", "no-such-track", "--out", str(out))
     assert run.code == 3, run
-    assert list(tmp_path.iterdir()) == []
+    assert list(out.iterdir()) == []
+
+
+def test_sim_keeps_its_tracks_between_runs_until_reset(tmp_path: Path, sim_state: Path) -> None:
+    made = mubert(
+        "generate", "--prompt", "rain", "-d", "5", "-o", str(tmp_path / "o"), *SIM, "--json"
+    )
+    assert made.code == 0, made
+    track_id = json.loads(made.stdout)["results"][0]["track_id"]
+    assert sim_state.is_file() and stat.S_IMODE(sim_state.stat().st_mode) == 0o600
+    listed = mubert(*SIM, "--json", "tracks", "list")
+    assert [t["id"] for t in json.loads(listed.stdout)["data"]] == [track_id], listed
+    again = mubert(*SIM, "tracks", "download", track_id, "-o", str(tmp_path / "again.mp3"))
+    assert again.code == 0 and _is_mp3((tmp_path / "again.mp3").read_bytes()), again
+    reset = mubert("--sim-reset", "--json", "tracks", "list")
+    assert reset.code == 0 and json.loads(reset.stdout)["data"] == [], reset
+    sim_state.write_bytes(b"\x80\x04cos\nsystem\n.")  # not state: refused, never run
+    fresh = mubert(*SIM, "--json", "tracks", "list")
+    assert fresh.code == 0 and json.loads(fresh.stdout)["data"] == [], fresh
+    assert "starting the simulator afresh" in fresh.stderr and "os.system" in fresh.stderr
 
 
 def test_playlists_table_filter_and_json() -> None:
