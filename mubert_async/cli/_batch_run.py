@@ -38,7 +38,7 @@ from ._manifest import BatchLine, Manifest, make_entry, now_iso
 if TYPE_CHECKING:
     from .. import MubertClient
 
-__all__ = ["RECONCILE_SLACK", "Job", "LostCreateError", "run_batch"]
+__all__ = ["RECONCILE_SLACK", "BatchRunner", "Job", "LostCreateError", "matches"]
 
 RECONCILE_SLACK = 30.0
 """Seconds before a line's ``sent_at`` that a track it adopts may have been created at
@@ -83,8 +83,10 @@ def _plain(value: Any) -> Any:
 
 def matches(track: Track, request: TrackRequest) -> bool:
     """Whether ``track`` could be what ``request`` made (the API may round the duration)."""
-    if track.prompt != request.prompt or track.playlist_index != request.playlist_index:
+    if track.playlist_index != request.playlist_index:
         return False
+    if request.prompt is not None and track.prompt != request.prompt:
+        return False  # (an image track may come back with a prompt the server wrote)
     if track.duration is not None and abs(track.duration - request.duration) > _DURATION_SLACK:
         return False
     for name in _MATCHED_FIELDS:
@@ -104,7 +106,13 @@ def _may_have_arrived(error: MubertError) -> bool:
 _Step = Literal["track", "lost", "refused", "failed"]
 
 
-class _Runner:
+class BatchRunner:
+    """Finishes a batch's jobs: create or adopt each line's track, wait, download.
+
+    ``on_outcome`` is called once per job as it finishes; every step is in the
+    manifest before the next begins.
+    """
+
     def __init__(
         self,
         client: MubertClient,
@@ -150,6 +158,7 @@ class _Runner:
     # -- steps ---------------------------------------------------------------------
 
     async def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+        """Finish every job; the outcomes in job order."""
         pending = list(jobs)
         for _ in range(_ROUNDS):
             lost_before = [job for job in pending if job.track_id is None and job.sent_at]
@@ -253,31 +262,3 @@ class _Runner:
             else:
                 job.sent_at = None  # it never arrived: create it afresh
         return True
-
-
-async def run_batch(
-    client: MubertClient,
-    jobs: Sequence[Job],
-    manifest: Manifest,
-    out_dir: pathlib.Path,
-    *,
-    concurrency: int | None,
-    timeout: float | None,
-    progress: Progress,
-    on_outcome: Callable[[Outcome], None],
-) -> list[Outcome]:
-    """Finish every job (create or adopt its track, wait, download); outcomes in job order.
-
-    ``on_outcome`` is called once per job as it finishes; every step is in the
-    manifest before the next begins.
-    """
-    runner = _Runner(
-        client,
-        manifest,
-        out_dir,
-        concurrency=concurrency,
-        timeout=timeout,
-        progress=progress,
-        on_outcome=on_outcome,
-    )
-    return await runner.run(jobs)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._batch_run import Job, run_batch
+from ._batch_run import BatchRunner, Job
 from ._commands_tracks import progress_enabled
 from ._context import CliError, State, run_async
 from ._generate import Outcome, Progress, error_message, exit_code_for
@@ -130,9 +130,8 @@ def batch(
         )
         try:
             async with state.public_client() as client:
-                return await run_batch(
+                runner = BatchRunner(
                     client,
-                    todo,
                     manifest,
                     out_dir,
                     concurrency=concurrency,
@@ -140,6 +139,7 @@ def batch(
                     progress=progress,
                     on_outcome=report,
                 )
+                return await runner.run(todo)
         finally:
             progress.close()
 
