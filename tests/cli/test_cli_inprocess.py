@@ -471,6 +471,9 @@ def test_global_options_are_accepted_after_the_command(
     assert from_file.code == 2 and "plain http" in from_file.err, from_file
     both_levels = cli("--sim-generation-time", "0", "playlists", "--sim", "--search", "calm")
     assert both_levels.code == 0 and "Peaceful" in both_levels.out, both_levels
+    debug = cli("tracks", "list", "--sim", "--debug")
+    assert debug.code == 0 and "DEBUG mubert_async: request GET" in debug.err, debug
+    assert "[REDACTED]" in debug.err
 
 
 def test_json_errors_are_json_objects_on_stderr(cli: Any, sim: Simulator) -> None:
