@@ -5,7 +5,7 @@
     mubert --sim generate --prompt "calm piano" --count 2 --duration 10 --out music/
     mubert batch requests.jsonl --out music/          # resumable, with a manifest
     mubert tracks list
-    mubert customers create user-42 --env-file .env.user-42
+    mubert customers create user-42 --save-env .env.user-42
 
 Run ``mubert --help`` for every command, the credentials it reads and its exit
 codes. Importing this package does not need click; running ``main`` does.

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
-import pathlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -12,17 +12,17 @@ from typing import Any
 
 import click
 
-from .._config import DEFAULT_TIMEOUT
 from .._version import __version__
 from ..errors import InvalidRequestError, MubertError
 from ._commands_batch import batch
 from ._commands_catalog import library, playlists, stream_link
 from ._commands_service import customers, licenses
+from ._commands_shell import completion
 from ._commands_tracks import generate, tracks
-from ._context import CliError, State, load_settings
+from ._context import CliError, State
 from ._generate import EXIT_API, EXIT_OK, EXIT_USAGE
+from ._globals import add_global_options, log_to_stderr
 from ._options import OrderedGroup
-from ._output import Output, Redactor
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_UNEXPECTED", "cli", "run"]
 
@@ -31,7 +31,7 @@ EXIT_INTERRUPTED = 130
 
 _EPILOG = """\b
 Credentials come only from the environment or an --env-file, never from
-options, and are never printed:
+options; the tokens are never printed (ids are data and shown as they are):
   MUBERT_CUSTOMER_ID, MUBERT_ACCESS_TOKEN   a customer (generate, batch, tracks,
                                             playlists, stream-link, library)
   MUBERT_COMPANY_ID, MUBERT_LICENSE_TOKEN   the company (customers, licenses)
@@ -60,82 +60,21 @@ Try it without an account on the built-in simulator:
     epilog=_EPILOG,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.option(
-    "--sim",
-    is_flag=True,
-    help="Run the command on an in-process Mubert simulator with a ready customer "
-    "(no credentials, no network).",
-)
-@click.option(
-    "--sim-generation-time",
-    type=click.FloatRange(min=0),
-    default=0.5,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long a generation takes on the simulator.",
-)
-@click.option(
-    "--json",
-    "json_",
-    is_flag=True,
-    help="Print machine-readable JSON on stdout (also accepted after the command).",
-)
-@click.option(
-    "--env-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
-    envvar="MUBERT_ENV_FILE",
-    help="Read MUBERT_* credentials from this dotenv-style file (env: MUBERT_ENV_FILE).",
-)
-@click.option(
-    "--base-url", metavar="URL", help="API base URL (default: MUBERT_BASE_URL or production)."
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    metavar="SECONDS",
-    help="Timeout of each HTTP request.",
-)
-@click.option(
-    "--debug", is_flag=True, help="Log requests (credentials redacted) and show tracebacks."
-)
 @click.version_option(__version__, "-V", "--version", prog_name="mubert")
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    sim: bool,
-    sim_generation_time: float,
-    json_: bool,
-    env_file: pathlib.Path | None,
-    base_url: str | None,
-    timeout: float,
-    debug: bool,
-) -> None:
+def cli(ctx: click.Context) -> None:
     """mubert: generate music with the Mubert AI Music API v3 from the shell.
 
     \b
       mubert generate --prompt "lofi beats" --count 4 --duration 60 --out music/
       mubert batch requests.jsonl --out music/
-      mubert tracks list
-      mubert --sim playlists --search calm
+      mubert tracks list --json
+      mubert playlists --search calm --sim
 
-    Global options go before the command. Run `mubert COMMAND --help` for a
-    command's options.
+    The options below are global: they may go before or after the command.
+    Run `mubert COMMAND --help` for a command's own options.
     """
-    state = ctx.ensure_object(State)
-    if sim and base_url is not None:
-        raise click.UsageError("--sim and --base-url exclude each other")
-    state.sim = sim
-    state.sim_generation_time = sim_generation_time
-    state.json = state.json or json_
-    state.base_url = base_url
-    state.timeout = timeout
-    state.debug = debug
-    if debug:
-        _log_to_stderr(state)
-    if ctx.invoked_subcommand != "sim":
-        state.settings = load_settings(env_file, state.redactor)
+    ctx.ensure_object(State)
 
 
 @cli.command(
@@ -160,79 +99,64 @@ def sim_command(args: tuple[str, ...]) -> int:
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
 
 
-for _command in (generate, batch, tracks, playlists, stream_link, library, customers, licenses):
+_COMMANDS = (generate, batch, tracks, playlists, stream_link, library, customers, licenses)
+for _command in (*_COMMANDS, completion):
     cli.add_command(_command)
 cli.add_command(cli.commands.pop("sim"))  # listed last
+add_global_options(cli, skip=frozenset({"sim"}))  # sim has its own options
 
 
-class _RedactingFormatter(logging.Formatter):
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__("%(levelname)s %(name)s: %(message)s")
-        self._redactor = redactor
-
-    def format(self, record: logging.LogRecord) -> str:
-        return self._redactor.text(super().format(record))
-
-
-def _log_to_stderr(state: State) -> None:
-    """Send the SDK's log records to stderr, redacted, until the run ends."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter(state.redactor))
-    logger = logging.getLogger("mubert_async")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-
-    def restore() -> None:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-    state.cleanups.append(restore)
-
-
-def _show_click_error(error: click.ClickException, out: Output) -> None:
+def _click_error_text(error: click.ClickException) -> str:
     buffer = io.StringIO()
     error.show(file=buffer)
-    text = out.redactor.text(buffer.getvalue().rstrip("\n"))
-    sys.stderr.write(text + "\n")
+    return buffer.getvalue().rstrip("\n")
+
+
+def _failure(error: BaseException, state: State) -> tuple[int, str | None, str]:
+    """The exit code, error type shown and message of an error that ended the run."""
+    if isinstance(error, click.ClickException):
+        return error.exit_code, type(error).__name__, error.format_message()
+    if isinstance(error, CliError):
+        return error.exit_code, None, str(error)
+    kind = type(error).__name__
+    if isinstance(error, InvalidRequestError):
+        return EXIT_USAGE, kind, str(error)
+    if isinstance(error, MubertError):
+        return EXIT_API, kind, str(error)
+    if state.debug:
+        state.out.note("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    return EXIT_UNEXPECTED, kind, str(error)
+
+
+def _json_requested(argv: Sequence[str]) -> bool:
+    """Whether ``--json`` is among the options (also when parsing failed before reaching it)."""
+    options = argv[: list(argv).index("--")] if "--" in argv else argv
+    return "--json" in options
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run ``mubert`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    args = list(argv) if argv is not None else sys.argv[1:]
     state = State()
-    out = state.out
+    log_to_stderr(state, logging.INFO)  # retries are said on stderr (not with --quiet)
     try:
-        result: Any = cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="mubert",
-            standalone_mode=False,
-            obj=state,
-        )
-    except click.ClickException as error:
-        _show_click_error(error, out)
-        return error.exit_code
-    except click.Abort:
-        out.note("interrupted")
-        return EXIT_INTERRUPTED
-    except CliError as error:
-        out.error(str(error))
-        return error.exit_code
-    except InvalidRequestError as error:
-        out.error(f"{type(error).__name__}: {error}")
-        return EXIT_USAGE
-    except MubertError as error:
-        out.error(f"{type(error).__name__}: {error}")
-        return EXIT_API
-    except KeyboardInterrupt:
-        out.note("interrupted")
+        result: Any = cli.main(args=args, prog_name="mubert", standalone_mode=False, obj=state)
+    except (click.Abort, KeyboardInterrupt):
+        state.out.note("interrupted")
         return EXIT_INTERRUPTED
     except Exception as error:
-        if state.debug:
-            out.note("".join(traceback.format_exception(type(error), error, error.__traceback__)))
-        out.error(f"{type(error).__name__}: {error}")
-        return EXIT_UNEXPECTED
+        with contextlib.suppress(Exception):
+            state.settings  # noqa: B018 (registers the credentials to redact, if not yet)
+        code, kind, message = _failure(error, state)
+        out = state.out
+        out.json_mode = out.json_mode or _json_requested(args)
+        if isinstance(error, click.ClickException) and not out.json_mode:
+            sys.stderr.write(out.redactor.text(_click_error_text(error)) + "\n")
+        else:
+            out.error(message, kind=kind, exit_code=code)
+        return code
     finally:
-        out.use_writer(None)
+        state.out.use_writer(None)
         for cleanup in reversed(state.cleanups):
             cleanup()
     if isinstance(result, int) and not isinstance(result, bool):

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
 from typing import Any
 
 import click
 
-from ._commands_tracks import make_out_dir, progress_enabled
+from ._batch_run import BatchRunner, Job
+from ._commands_tracks import progress_enabled
 from ._context import CliError, State, run_async
-from ._generate import Outcome, Progress, error_message, exit_code_for, generate_and_download
+from ._generate import Outcome, Progress, error_message, exit_code_for
 from ._manifest import MANIFEST_NAME, BatchLine, Manifest, make_entry, read_batch_file
-from ._options import FORMAT_CHOICES, json_option, pass_state, run_options
+from ._options import FORMAT_CHOICES, pass_state, run_options
+from ._out import out_option, out_target
 
 __all__ = ["batch"]
 
 
 @click.command(short_help="Generate a JSON Lines file of requests, resumably.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=pathlib.Path),
-    default=".",
-    show_default=True,
-    help="Directory for the files and manifest.jsonl (created if missing).",
-)
+@out_option("A directory for the files and manifest.jsonl (created if missing).")
 @click.option(
     "-d",
     "--duration",
@@ -40,8 +34,12 @@ __all__ = ["batch"]
     type=click.Choice(FORMAT_CHOICES),
     help="Format for lines that do not give one.",
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Make a new track for lines whose track failed on the server (a new track is billed).",
+)
 @run_options
-@json_option
 @pass_state
 def batch(
     state: State,
@@ -49,6 +47,7 @@ def batch(
     out: pathlib.Path,
     duration: int | None,
     format_: str | None,
+    retry_failed: bool,
     concurrency: int | None,
     timeout: float | None,
     no_progress: bool,
@@ -65,13 +64,19 @@ def batch(
         {"playlist_index": "1.0.0", "duration": 60, "bpm": 120, "format": "wav"}
 
     Each track is saved as DIR/<track id>.<format>. DIR/manifest.jsonl gets one
-    entry per input line: line, request, status (ok or error), track_id, file
-    (relative to DIR), error_type, error_message and updated_at. An invalid line
+    entry per input line: line, request, status, track_id, file (relative to
+    DIR), error_type, error_message, sent_at and updated_at. Each step is written
+    (and synced) before the next: "sending" just before a create, "created" with
+    the track id the moment it returns, then "ok" or "error". An invalid line
     becomes an error entry; it never stops the batch.
 
-    Run the same command again to resume: lines whose entry is ok, for the same
-    request, and whose file still exists are skipped; failed and missing lines
-    are generated again.
+    Run the same command again to resume (also after Ctrl-C). A line is never
+    billed twice: lines that are ok, for the same request, with their file, are
+    skipped; a line with a track id is waited for and downloaded, not created
+    again; a line whose create got no answer is first looked for among the
+    customer's tracks made since it was sent (same parameters) and adopted. Only
+    a line whose track failed on the server is given a new track, and only with
+    --retry-failed.
 
     Exit code 4 when some lines failed and the others are done.
     """
@@ -81,24 +86,22 @@ def batch(
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
         raise CliError(f"cannot read {str(file)!r}: {reason}") from None
-    out_dir = make_out_dir(out)
+    out_dir = out_target(out, allow_file=False).path
     manifest = Manifest(out_dir)
     manifest.load()
     output = state.out
 
     skipped: list[BatchLine] = []
     invalid: list[BatchLine] = []
-    todo: list[BatchLine] = []
+    todo: list[Job] = []
     for line in lines:
         if line.request is None:
             invalid.append(line)
         elif manifest.done(line) is not None:
             skipped.append(line)
         else:
-            todo.append(line)
-
-    def relative(path: pathlib.Path) -> str:
-        return os.path.relpath(path, out_dir)
+            track_id, sent_at = manifest.resume(line, retry_failed=retry_failed)
+            todo.append(Job(len(todo), line, line.request, track_id=track_id, sent_at=sent_at))
 
     def shown(name: str) -> str:
         return str(out_dir / name)
@@ -114,31 +117,29 @@ def batch(
         output.line(f"line {line.line}: error: {error['type']}: {error['message']}")
 
     def report(outcome: Outcome) -> None:
-        line = todo[outcome.index]
+        line = todo[outcome.index].line
         if outcome.ok:
-            assert outcome.file is not None
-            manifest.record(
-                make_entry(line, track_id=outcome.track_id, file=relative(outcome.file))
-            )
             output.line(f"line {line.line}: ok: {outcome.file}")
         else:
             error = outcome.error_fields()
-            manifest.record(make_entry(line, track_id=outcome.track_id, error=error))
             output.line(f"line {line.line}: error: {error['type']}: {error['message']}")
 
     async def main() -> list[Outcome]:
-        progress = Progress(output, len(todo), enabled=progress_enabled(no_progress), desc="batch")
+        progress = Progress(
+            output, len(todo), enabled=progress_enabled(state, no_progress), desc="batch"
+        )
         try:
             async with state.public_client() as client:
-                return await generate_and_download(
+                runner = BatchRunner(
                     client,
-                    [line.request for line in todo if line.request is not None],
+                    manifest,
                     out_dir,
                     concurrency=concurrency,
                     timeout=timeout,
                     progress=progress,
                     on_outcome=report,
                 )
+                return await runner.run(todo)
         finally:
             progress.close()
 

@@ -20,7 +20,6 @@ from ._options import (
     Listing,
     OrderedGroup,
     bitrate_value,
-    json_option,
     pass_state,
     show_listing,
 )
@@ -57,7 +56,6 @@ def _matches(
     metavar="TEXT",
     help="Only channels whose index, category, group or name contains TEXT.",
 )
-@json_option
 @pass_state
 def playlists(state: State, category: str | None, group: str | None, search: str | None) -> None:
     """List the channels (playlists) to generate or stream from.
@@ -90,7 +88,6 @@ def playlists(state: State, category: str | None, group: str | None, search: str
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
     help="Write the full link to this file (mode 0600) and print only its path.",
 )
-@json_option
 @pass_state
 def stream_link(
     state: State,
@@ -174,7 +171,6 @@ def library() -> None:
 
 @library.command("params")
 @library_filters
-@json_option
 @pass_state
 def library_params(state: State, /, **filters: Any) -> None:
     """List the filter values (with track counts) among tracks matching the filters."""
@@ -201,7 +197,6 @@ def library_params(state: State, /, **filters: Any) -> None:
 @click.option(
     "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Tracks to skip."
 )
-@json_option
 @pass_state
 def library_tracks(state: State, /, limit: int, offset: int, **filters: Any) -> None:
     """List library tracks matching the filters.

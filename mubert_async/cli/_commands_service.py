@@ -11,7 +11,7 @@ from .._config import DEFAULT_BASE_URL, ENV_BASE_URL, PUBLIC_AUTH
 from ..models import Customer, License
 from ._context import CliError, State, run_async
 from ._files import EnvFileError, merge_env_file
-from ._options import Listing, OrderedGroup, json_option, pass_state, show_listing
+from ._options import Listing, OrderedGroup, pass_state, show_listing
 from ._render import show_customer, show_customers, show_license, show_licenses
 
 __all__ = ["customers", "licenses"]
@@ -41,7 +41,6 @@ def _show_one(state: State, customer: Customer) -> None:
     "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Customers to skip."
 )
 @click.option("--all", "all_", is_flag=True, help="Every customer, fetched page by page.")
-@json_option
 @pass_state
 def customers_list(state: State, limit: int, offset: int, all_: bool) -> None:
     """List the company's customers.
@@ -63,7 +62,6 @@ def customers_list(state: State, limit: int, offset: int, all_: bool) -> None:
 
 @customers.command("get", short_help="Show a customer by its Mubert id.")
 @click.argument("customer_id")
-@json_option
 @pass_state
 def customers_get(state: State, customer_id: str) -> None:
     """Show the customer with this Mubert id, with its limits and usage."""
@@ -77,7 +75,6 @@ def customers_get(state: State, customer_id: str) -> None:
 
 @customers.command("get-by-custom-id", short_help="Show a customer by your custom id.")
 @click.argument("custom_id")
-@json_option
 @pass_state
 def customers_get_by_custom_id(state: State, custom_id: str) -> None:
     """Show the customer with this custom id (your own id for the user)."""
@@ -92,18 +89,18 @@ def customers_get_by_custom_id(state: State, custom_id: str) -> None:
 @customers.command("create", short_help="Create a customer (its token is never printed).")
 @click.argument("custom_id")
 @click.option(
-    "--env-file",
+    "--save-env",
     "env_file",
+    metavar="FILE",
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
     help="Save the new customer's MUBERT_CUSTOMER_ID and MUBERT_ACCESS_TOKEN to this "
     "dotenv file (mode 0600; other lines are kept).",
 )
-@json_option
 @pass_state
 def customers_create(state: State, custom_id: str, env_file: pathlib.Path | None) -> None:
     """Create a customer for your user CUSTOM_ID (letters, digits and . _ @ -).
 
-    The new customer's access token is never printed. Pass --env-file to save its
+    The new customer's access token is never printed. Pass --save-env FILE to save its
     credentials, then act as it with `mubert --env-file FILE ...`.
     """
 
@@ -140,7 +137,6 @@ def customers_create(state: State, custom_id: str, env_file: pathlib.Path | None
 @customers.command("update")
 @click.argument("customer_id")
 @click.option("--custom-id", required=True, help="The new custom id.")
-@json_option
 @pass_state
 def customers_update(state: State, customer_id: str, custom_id: str) -> None:
     """Change a customer's custom id."""
@@ -154,7 +150,6 @@ def customers_update(state: State, customer_id: str, custom_id: str) -> None:
 
 @customers.command("delete")
 @click.argument("customer_id")
-@json_option
 @pass_state
 def customers_delete(state: State, customer_id: str) -> None:
     """Delete a customer and its access."""
@@ -189,7 +184,6 @@ def _show_license(state: State, lic: License) -> None:
 
 
 @licenses.command("list")
-@json_option
 @pass_state
 def licenses_list(state: State) -> None:
     """List the company's licenses."""
@@ -207,7 +201,6 @@ def licenses_list(state: State) -> None:
 
 @licenses.command("get", short_help="Show a license, its limits and usage.")
 @click.argument("license_id")
-@json_option
 @pass_state
 def licenses_get(state: State, license_id: str) -> None:
     """Show a license: allowed features, formats, bitrates, limits and usage."""
@@ -226,7 +219,6 @@ def licenses_get(state: State, license_id: str) -> None:
 @click.option(
     "--webhook/--no-webhook", "webhook", default=None, help="Enable or disable the webhook."
 )
-@json_option
 @pass_state
 def licenses_update(
     state: State,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
 import sys
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import click
 
 from ..models import Track, TrackRequest
-from ._context import CliError, State, run_async
+from ._context import State, run_async
 from ._generate import Outcome, Progress, error_message, exit_code_for, generate_and_download
 from ._options import (
     BITRATE_CHOICES,
@@ -20,30 +19,19 @@ from ._options import (
     OrderedGroup,
     audio_options,
     bitrate_value,
-    json_option,
     pass_state,
     run_options,
     show_listing,
 )
+from ._out import force_option, out_option, out_target
 from ._render import show_track, show_tracks
 
 __all__ = ["generate", "tracks"]
 
-_AUDIO_SUFFIXES = (".mp3", ".wav")
 
-
-def make_out_dir(out: pathlib.Path) -> pathlib.Path:
-    """``out`` as an existing directory (created with its parents if missing)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"cannot use {str(out)!r} as the output directory: {exc.strerror}") from None
-    return out
-
-
-def progress_enabled(no_progress: bool) -> bool:
-    """Whether to draw a progress bar: on when stderr is a terminal, unless ``--no-progress``."""
-    return not no_progress and sys.stderr.isatty()
+def progress_enabled(state: State, no_progress: bool) -> bool:
+    """Whether to draw a progress bar: on when stderr is a terminal, unless told otherwise."""
+    return not (no_progress or state.quiet) and sys.stderr.isatty()
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -97,16 +85,12 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     metavar="KEY",
     help="Musical key, C..B or Cm..Bm (only with --playlist).",
 )
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=pathlib.Path),
-    default=".",
-    show_default=True,
-    help="Directory for the files (created if missing).",
+@out_option(
+    "A directory for the files (created if missing), or with -n 1 a .mp3/.wav file "
+    "(with -n N: FILE-1.mp3 ... FILE-N.mp3)."
 )
+@force_option
 @run_options
-@json_option
 @pass_state
 def generate(
     state: State,
@@ -122,6 +106,7 @@ def generate(
     bpm: int | None,
     key: str | None,
     out: pathlib.Path,
+    force: bool,
     concurrency: int | None,
     timeout: float | None,
     no_progress: bool,
@@ -129,8 +114,10 @@ def generate(
     """Generate tracks and download them.
 
     Give exactly one of --prompt, --playlist or --image. COUNT tracks are generated
-    at once (within the customer's concurrency limit) and each is saved as
-    DIR/<track id>.<format> as soon as it is done. The path of each file is
+    at once (within the customer's concurrency limit) and each is saved as soon as
+    it is done: as DIR/<track id>.<format>, or with -o FILE.mp3 (or .wav) as that
+    file, numbered FILE-1.mp3 ... when COUNT > 1. A file's suffix sets the format
+    (it must agree with --format); an existing file is kept unless --force. The path of each file is
     printed on stdout, one per line; failures and a summary go to stderr. A
     progress bar is shown on stderr when it is a terminal.
 
@@ -155,12 +142,14 @@ def generate(
             "give exactly one of --prompt, --playlist or --image"
             + (f" (got {', '.join(given)})" if given else "")
         )
+    target = out_target(out, format=format_)
+    target.refuse_overwrite(count, force)
     request = TrackRequest(
         duration,
         prompt=prompt,
         playlist_index=playlist_index,
         image=str(image) if image is not None else None,
-        format=format_,
+        format=format_ or target.format,
         bitrate=bitrate_value(bitrate),
         intensity=intensity,
         mode=mode,
@@ -176,21 +165,20 @@ def generate(
             track = f" (track {outcome.track_id})" if outcome.track_id else ""
             assert outcome.error is not None
             output.error(
-                f"#{outcome.index + 1} of {count}{track}: {type(outcome.error).__name__}: "
-                f"{error_message(outcome.error)}"
+                f"#{outcome.index + 1} of {count}{track}: {error_message(outcome.error)}",
+                kind=type(outcome.error).__name__,
             )
 
     async def main() -> list[Outcome]:
         async with state.public_client() as client:
-            make_out_dir(out)
             progress = Progress(
-                output, count, enabled=progress_enabled(no_progress), desc="generating"
+                output, count, enabled=progress_enabled(state, no_progress), desc="generating"
             )
             try:
                 return await generate_and_download(
                     client,
                     [request] * count,
-                    out,
+                    lambda index: target.dest(index, count),
                     concurrency=concurrency,
                     timeout=timeout,
                     progress=progress,
@@ -200,7 +188,7 @@ def generate(
                 progress.close()
 
     outcomes = run_async(main)
-    out_dir = out.resolve()
+    out_dir = target.directory.resolve()
     ok = sum(1 for o in outcomes if o.ok)
     if output.json_mode:
         output.json(
@@ -234,7 +222,6 @@ def tracks() -> None:
 )
 @click.option("--all", "all_", is_flag=True, help="Every track, fetched page by page.")
 @click.option("--order", type=click.Choice(("asc", "desc")), help="Sort direction.")
-@json_option
 @pass_state
 def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | None) -> None:
     """List the customer's tracks, newest first by default.
@@ -256,7 +243,6 @@ def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | 
 
 @tracks.command("get")
 @click.argument("track_id")
-@json_option
 @pass_state
 def tracks_get(state: State, track_id: str) -> None:
     """Show one track with its generations and download URL."""
@@ -272,45 +258,37 @@ def tracks_get(state: State, track_id: str) -> None:
         show_track(state.out, track)
 
 
-def download_target(out: pathlib.Path) -> pathlib.Path:
-    """Where ``tracks download --out`` points: a directory (made if missing) or a file path.
-
-    An existing directory, a path ending in a separator or a path without a
-    .mp3/.wav suffix is a directory; anything else is a file whose directory is made.
-    """
-    raw = str(out)
-    if out.is_dir() or raw.endswith(("/", os.sep)) or out.suffix.lower() not in _AUDIO_SUFFIXES:
-        return make_out_dir(out)
-    make_out_dir(out.parent)
-    return out
-
-
 @tracks.command("download")
 @click.argument("track_id")
+@out_option("A directory (file named <track id>.<format>; created if missing) or a .mp3/.wav file.")
+@force_option
 @click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=pathlib.Path),
-    default=".",
-    show_default=True,
-    help="A directory (file named <track id>.<format>; created if missing) or a .mp3/.wav file.",
-)
-@click.option(
-    "--format", "format_", type=click.Choice(FORMAT_CHOICES), help="Which generation to fetch."
+    "--format",
+    "format_",
+    type=click.Choice(FORMAT_CHOICES),
+    help="Which generation to fetch (default: an -o file's suffix, else the newest).",
 )
 @click.option(
     "--bitrate", type=click.Choice(BITRATE_CHOICES), help="Which generation to fetch (kbps)."
 )
-@json_option
 @pass_state
 def tracks_download(
-    state: State, track_id: str, out: pathlib.Path, format_: str | None, bitrate: str | None
+    state: State,
+    track_id: str,
+    out: pathlib.Path,
+    force: bool,
+    format_: str | None,
+    bitrate: str | None,
 ) -> None:
     """Download a generated track's file (its newest done generation).
 
-    Prints the path of the file written.
+    With -o FILE.mp3 (or .wav) only a generation in that format is fetched, and an
+    existing FILE is kept unless --force. Prints the path of the file written.
     """
-    target = download_target(out)
+    out_to = out_target(out, format=format_)
+    out_to.refuse_overwrite(1, force)
+    format_ = format_ or out_to.format
+    target = out_to.path
 
     async def main() -> pathlib.Path:
         async with state.public_client() as client:

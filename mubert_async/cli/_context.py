@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pathlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -26,17 +27,13 @@ __all__ = [
     "State",
     "load_settings",
     "run_async",
+    "sim_state_path",
 ]
 
 T = TypeVar("T")
 
-CREDENTIAL_VARS = (
-    PUBLIC_AUTH.id_env,
-    PUBLIC_AUTH.token_env,
-    SERVICE_AUTH.id_env,
-    SERVICE_AUTH.token_env,
-)
-"""The environment variables holding credentials."""
+CREDENTIAL_VARS = (PUBLIC_AUTH.token_env, SERVICE_AUTH.token_env)
+"""The environment variables holding secrets: the tokens (ids are ordinary data, never masked)."""
 
 SIM_CUSTOM_ID = "mubert-cli"
 """``custom_id`` of the customer ``--sim`` commands act as."""
@@ -66,7 +63,7 @@ def load_settings(env_file: pathlib.Path | None, redactor: Redactor) -> Settings
     """Merge the environment's ``MUBERT_*`` variables with those of ``env_file``.
 
     The env file wins: it was named on the command line for this run. Every
-    credential found in either place is registered with ``redactor``.
+    token found in either place is registered with ``redactor``.
     """
     values = {k: v for k, v in os.environ.items() if k.startswith("MUBERT_")}
     redactor.add(*(os.environ.get(name) for name in CREDENTIAL_VARS))
@@ -81,14 +78,62 @@ def load_settings(env_file: pathlib.Path | None, redactor: Redactor) -> Settings
     return Settings(values)
 
 
-class Simulator:
-    """An in-process ``FakeMubert`` with one ready customer, for ``--sim``."""
+def sim_state_path() -> pathlib.Path:
+    """Where ``--sim`` keeps the simulator's state between runs.
 
-    def __init__(self, generation_time: float) -> None:
+    ``$MUBERT_SIM_STATE`` if set, else ``$XDG_CACHE_HOME/mubert-async/sim-state.pickle``
+    (``~/.cache/...`` when ``XDG_CACHE_HOME`` is unset).
+    """
+    explicit = os.environ.get("MUBERT_SIM_STATE")
+    if explicit:
+        return pathlib.Path(explicit).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return pathlib.Path(cache) / "mubert-async" / "sim-state.pickle"
+
+
+class Simulator:
+    """An in-process ``FakeMubert`` with one ready customer, for ``--sim``.
+
+    With a ``state_path`` its records are loaded from there (unless ``reset``) and
+    ``save()`` writes them back, so tracks made by one ``--sim`` run are there in
+    the next. ``warn`` is told about state that could not be read or written.
+    """
+
+    def __init__(
+        self,
+        generation_time: float,
+        state_path: pathlib.Path | None = None,
+        *,
+        reset: bool = False,
+        warn: Callable[[str], None] = lambda _text: None,
+    ) -> None:
         from ..testing import FakeMubert
+        from ..testing._state import StateError, customer_by_custom_id, load_state
 
         self.fake: FakeMubert = FakeMubert(generation_time=generation_time, seed=None)
-        self.customer: FakeCustomer = self.fake.add_customer(SIM_CUSTOM_ID)
+        self.state_path = state_path
+        self._warn = warn
+        if state_path is not None:
+            try:
+                if reset:
+                    state_path.unlink(missing_ok=True)
+                else:
+                    load_state(self.fake, state_path)
+            except (StateError, OSError) as exc:
+                warn(f"note: starting the simulator afresh: {exc}")
+        existing = customer_by_custom_id(self.fake, SIM_CUSTOM_ID)
+        self.customer: FakeCustomer = existing or self.fake.add_customer(SIM_CUSTOM_ID)
+
+    def save(self) -> None:
+        """Write the simulator's records to its state file (if it has one)."""
+        from ..testing._state import save_state
+
+        if self.state_path is None:
+            return
+        try:
+            save_state(self.fake, self.state_path)
+        except OSError as exc:
+            self._warn(f"note: the simulator's state was not saved to {self.state_path}: {exc}")
 
     def secrets(self) -> tuple[str, ...]:
         """The simulator's tokens (its ids are ordinary data)."""
@@ -101,31 +146,56 @@ class State:
 
     redactor: Redactor = field(default_factory=Redactor)
     json: bool = False
+    quiet: bool = False
     sim: bool = False
     sim_generation_time: float = 0.5
+    sim_reset: bool = False
+    env_file: pathlib.Path | None = None
     base_url: str | None = None
     timeout: float | None = DEFAULT_TIMEOUT
     debug: bool = False
-    settings: Settings = field(default_factory=lambda: Settings({}))
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     """Called when the run ends (for example to detach the ``--debug`` log handler)."""
+    log_handler: logging.Handler | None = None
+    """The handler sending the SDK's log records to stderr, once attached."""
+    _settings: Settings | None = None
     _out: Output | None = None
     _simulator: Simulator | None = None
 
     @property
     def out(self) -> Output:
-        """Where the command writes (JSON mode as set by ``--json``)."""
+        """Where the command writes (JSON mode as set by ``--json``, quiet by ``--quiet``)."""
         if self._out is None:
             self._out = Output(self.redactor)
         self._out.json_mode = self.json
+        self._out.quiet = self.quiet
         return self._out
+
+    @property
+    def settings(self) -> Settings:
+        """The ``MUBERT_*`` settings (environment and ``--env-file``), read on first use."""
+        if self._settings is None:
+            self._settings = load_settings(self.env_file, self.redactor)
+        return self._settings
+
+    def check(self) -> None:
+        """Refuse options that exclude each other (once every option is parsed)."""
+        if self.sim and self.base_url is not None:
+            raise CliError("--sim and --base-url exclude each other")
 
     @property
     def simulator(self) -> Simulator:
         """The ``--sim`` simulator, made on first use."""
         if self._simulator is None:
-            self._simulator = Simulator(self.sim_generation_time)
-            self.redactor.add(*self._simulator.secrets())
+            simulator = Simulator(
+                self.sim_generation_time,
+                sim_state_path(),
+                reset=self.sim_reset,
+                warn=self.out.note,
+            )
+            self._simulator = simulator
+            self.redactor.add(*simulator.secrets())
+            self.cleanups.append(simulator.save)
         return self._simulator
 
     def _credentials(self, scheme: AuthScheme, hint: str) -> tuple[str, str]:
@@ -150,6 +220,7 @@ class State:
         """A ``MubertClient`` acting as the configured customer (or the simulator's)."""
         from .. import MubertClient
 
+        self.check()
         if self.sim:
             sim = self.simulator
             client = sim.fake.client(sim.customer, timeout=self.timeout)
@@ -166,6 +237,7 @@ class State:
         """A ``MubertServiceClient`` acting as the configured company (or the simulator's)."""
         from .. import MubertServiceClient
 
+        self.check()
         if self.sim:
             client = self.simulator.fake.service_client(timeout=self.timeout)
         else:

@@ -146,14 +146,16 @@ class Progress:
 async def generate_and_download(
     client: MubertClient,
     requests: Sequence[TrackRequest],
-    out_dir: pathlib.Path,
+    dest: Callable[[int], pathlib.Path],
     *,
     concurrency: int | None,
     timeout: float | None,
     progress: Progress,
     on_outcome: Callable[[Outcome], None],
 ) -> list[Outcome]:
-    """Generate every request with ``generate_many``, downloading each track into ``out_dir``.
+    """Generate every request with ``generate_many``, downloading track ``i`` to ``dest(i)``.
+
+    ``dest(i)`` is a directory (the file is named ``<track id>.<format>``) or a file.
 
     Downloads start as soon as their track is done, a few at a time, while the
     other generations go on. ``on_outcome`` is called once per request, as it
@@ -171,7 +173,7 @@ async def generate_and_download(
         async with downloads:
             try:
                 path = await client.tracks.download(
-                    track, out_dir, format=request.format, bitrate=request.bitrate
+                    track, dest(index), format=request.format, bitrate=request.bitrate
                 )
             except (MubertError, OSError) as error:
                 finish(Outcome(index, request, track=track, error=error))

@@ -3,12 +3,15 @@
 The manifest (``DIR/manifest.jsonl``) has one JSON object per input line::
 
     {"line": 3, "request": {...}, "status": "ok", "track_id": "...", "file": "....mp3",
-     "error_type": null, "error_message": null, "updated_at": "2025-01-01T12:00:00Z"}
+     "error_type": null, "error_message": null, "sent_at": null,
+     "updated_at": "2025-01-01T12:00:00Z"}
 
-``file`` is relative to DIR. While a batch runs, an entry is appended as each line
-finishes (so an interrupted run loses nothing); at the end the manifest is
-rewritten with exactly one entry per input line, in line order. When reading it,
-the last entry for a line wins.
+``status`` is ``sending`` (the create was sent at ``sent_at``, no answer yet),
+``created`` (the create returned ``track_id``), ``ok`` (``file``, relative to DIR,
+is saved) or ``error``. While a batch runs, an entry is appended, flushed and
+fsynced at every step of a line (write-ahead: an interrupted run loses no track
+id); at the end the manifest is rewritten with exactly one entry per input line,
+in line order. When reading it, the last entry for a line wins.
 """
 
 from __future__ import annotations
@@ -142,12 +145,36 @@ class Manifest:
             return None
         return entry if (self.out_dir / entry["file"]).is_file() else None
 
+    def resume(
+        self, line: BatchLine, *, retry_failed: bool = False
+    ) -> tuple[str | None, str | None]:
+        """``(track_id, sent_at)`` an earlier run left for ``line`` (same request), or Nones.
+
+        A track whose generation failed on the server is given up (a new one is
+        created) only with ``retry_failed``.
+        """
+        entry = self.entries.get(line.line)
+        if entry is None or entry.get("request") != line.data:
+            return None, None
+        track_id, sent_at = entry.get("track_id"), entry.get("sent_at")
+        if retry_failed and entry.get("error_type") == "GenerationFailedError":
+            return None, None
+        return (
+            track_id if isinstance(track_id, str) else None,
+            sent_at if isinstance(sent_at, str) and not track_id else None,
+        )
+
+    def track_ids(self) -> set[str]:
+        """Every track id the manifest holds (tracks of other lines are never adopted)."""
+        return {e["track_id"] for e in self.entries.values() if isinstance(e.get("track_id"), str)}
+
     def record(self, entry: dict[str, Any]) -> None:
-        """Keep ``entry`` and append it to the manifest on disk at once."""
+        """Keep ``entry`` and append it to the manifest on disk at once (flushed, fsynced)."""
         self.entries[entry["line"]] = entry
         with self.path.open("a", encoding="utf-8") as file:
             file.write(json.dumps(entry, ensure_ascii=False) + "\n")
             file.flush()
+            os.fsync(file.fileno())
 
     def rewrite(self, lines: list[BatchLine]) -> None:
         """Replace the manifest by one entry per line of the input, in line order."""
@@ -159,18 +186,21 @@ class Manifest:
 def make_entry(
     line: BatchLine,
     *,
+    status: str | None = None,
     track_id: str | None = None,
     file: str | None = None,
     error: dict[str, Any] | None = None,
+    sent_at: str | None = None,
 ) -> dict[str, Any]:
-    """A manifest entry for ``line``: ``ok`` with its file, or ``error`` with type and message."""
+    """A manifest entry for ``line``: ``status`` (default: ``error`` with an error, else ``ok``)."""
     return {
         "line": line.line,
         "request": line.data,
-        "status": "error" if error else "ok",
+        "status": status or ("error" if error else "ok"),
         "track_id": track_id,
         "file": file,
         "error_type": error.get("type") if error else None,
         "error_message": error.get("message") if error else None,
+        "sent_at": sent_at,
         "updated_at": now_iso(),
     }

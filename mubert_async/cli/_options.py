@@ -23,7 +23,6 @@ __all__ = [
     "Listing",
     "audio_options",
     "bitrate_value",
-    "json_option",
     "pass_state",
     "run_options",
     "show_listing",
@@ -50,24 +49,6 @@ class OrderedGroup(click.Group):
 
 pass_state = click.make_pass_decorator(State)
 """Hand the run's ``State`` to a command as its first argument."""
-
-
-def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value:
-        ctx.ensure_object(State).json = True
-
-
-def json_option(func: F) -> F:
-    """``--json`` on a command itself (the same as the global ``mubert --json``)."""
-    option = click.option(
-        "--json",
-        "json_flag",
-        is_flag=True,
-        expose_value=False,
-        callback=_set_json,
-        help="Print JSON on stdout (same as `mubert --json ...`).",
-    )
-    return option(func)
 
 
 def bitrate_value(value: str | None) -> int | None:
@@ -109,7 +90,7 @@ def audio_options(*, with_mode: bool = True) -> Callable[[F], F]:
 
 
 def run_options(func: F) -> F:
-    """``--concurrency``, ``--timeout`` and ``--no-progress`` of a generating command."""
+    """``--concurrency``, ``--wait-timeout`` and ``--no-progress`` of a generating command."""
     options = [
         click.option(
             "--concurrency",
@@ -118,10 +99,12 @@ def run_options(func: F) -> F:
             help="Generations in flight at once (default: the customer's limit).",
         ),
         click.option(
-            "--timeout",
+            "--wait-timeout",
+            "timeout",
             type=click.FloatRange(min=0, min_open=True),
             metavar="SECONDS",
-            help="Seconds to wait for each track to be generated (default 900).",
+            help="Seconds to wait for each track to be generated (default 900; the HTTP "
+            "timeout is --timeout).",
         ),
         click.option("--no-progress", is_flag=True, help="No progress bar on stderr."),
     ]

@@ -17,8 +17,8 @@ MASK = "***"
 
 _MIN_SECRET = 6  # shorter values would mangle ordinary text (the SDK uses the same bound)
 
-# Query parameters and JSON keys whose values are credentials.
-_SECRET_PARAMS = ("customer_id", "access_token", "company_id", "license_token")
+# Query parameters and JSON keys whose values are secrets (ids are not: they are shown).
+_SECRET_PARAMS = ("access_token", "license_token")
 _SECRET_KEYS = frozenset({"token", "access_token", "license_token"})
 _SECRET_QUERY = re.compile(
     r"(?P<key>[?&;](?:" + "|".join(_SECRET_PARAMS) + r")=)(?P<value>[^&#\s\"'<>]*)",
@@ -27,7 +27,7 @@ _SECRET_QUERY = re.compile(
 
 
 def redact_link(link: str) -> str:
-    """``link`` with the values of credential query parameters replaced by ``***``."""
+    """``link`` with the values of secret query parameters (tokens) replaced by ``***``."""
     return _SECRET_QUERY.sub(lambda m: m.group("key") + MASK, link)
 
 
@@ -87,12 +87,15 @@ class Output:
     """Writes results to stdout and messages to stderr, always through the redactor.
 
     In JSON mode (``--json``) stdout carries exactly one JSON document per command
-    and the human-readable lines are left out; messages still go to stderr.
+    and the human-readable lines are left out; messages still go to stderr, and
+    errors there are JSON objects too. ``quiet`` (``--quiet``) drops the notes on
+    stderr, never the errors.
     """
 
     def __init__(self, redactor: Redactor, *, json_mode: bool = False) -> None:
         self.redactor = redactor
         self.json_mode = json_mode
+        self.quiet = False
         self._writer: _Writer = _plain_write
 
     def use_writer(self, writer: _Writer | None) -> None:
@@ -105,12 +108,23 @@ class Output:
             self._writer(self.redactor.text(text), err=False)
 
     def note(self, text: str) -> None:
-        """A message on stderr (in every mode)."""
-        self._writer(self.redactor.text(text), err=True)
+        """A message on stderr (in every mode but quiet)."""
+        if not self.quiet:
+            self._writer(self.redactor.text(text), err=True)
 
-    def error(self, text: str) -> None:
-        """``error: <text>`` on stderr."""
-        self.note(f"error: {text}")
+    def error(self, text: str, *, kind: str | None = None, exit_code: int | None = None) -> None:
+        """``error: [<kind>: ]<text>`` on stderr; in JSON mode ``{"error": {...}}`` on one line.
+
+        The JSON object has ``type`` (``kind``), ``message`` and ``exit_code`` (None
+        for an error that does not end the command).
+        """
+        if self.json_mode:
+            fields = {"type": kind, "message": text, "exit_code": exit_code}
+            document = self.redactor.data({"error": fields})
+            self._writer(json.dumps(document, ensure_ascii=False), err=True)
+        else:
+            shown = f"{kind}: {text}" if kind else text
+            self._writer(self.redactor.text(f"error: {shown}"), err=True)
 
     def json(self, value: Any) -> None:
         """``value`` (models, lists, dicts) as one JSON document on stdout."""

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from ..testing import FakeCustomer, FakeMubert, Fault
 from ..transport._base import Request
 from ._faults import FaultRates, add_fault_rates
+from ._help import ClickStyleHelpFormatter, mp3_note
 from ._server import is_loopback, serve
 
 __all__ = ["PROG", "build_fake", "build_parser", "env_lines", "main", "run", "write_env_file"]
@@ -121,8 +122,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         ),
         epilog=(
             "Fault rates are shares of all requests (file downloads included); they are "
-            "exclusive, so together they may be at most 1."
+            "exclusive, so together they may be at most 1. " + mp3_note()
         ),
+        formatter_class=ClickStyleHelpFormatter,
     )
     _server_options(parser.add_argument_group("server"))
     _generation_options(parser.add_argument_group("generation"))

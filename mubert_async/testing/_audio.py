@@ -8,11 +8,16 @@ beats) is rendered and tiled, so even a 300 s track takes milliseconds to build.
 The chord is tuned in just intonation, which makes it periodic in a whole number
 of samples; it is struck anew on every downbeat, so bars join without clicks.
 
-MP3 is a run of valid *silent* MPEG-1 Layer III frames (48 kHz, mono, at the
-generation's bitrate): the simulator deliberately carries no MP3 encoder
-dependency. Every frame has the sync word, a valid header and the exact length
-that header implies, and zeroed side information (``part2_3_length`` 0: silence),
-so standard parsers and players accept the file and compute its duration.
+MP3 is the same music encoded as MPEG-1 Layer III (48 kHz, mono, constant
+bitrate: the generation's) by LAME through the ``lameenc`` package, an optional
+dependency (extras ``sim`` and ``cli``). At most ``MP3_CHUNK`` seconds are
+encoded; a longer file repeats those frames (each chunk starts with an empty bit
+reservoir, so the frames join cleanly), which keeps even a 300 s track quick to
+build. Without ``lameenc`` the MP3 is a run of valid *silent* frames instead
+(``mp3_is_music()`` says which): every frame has the sync word, a valid header,
+the exact length that header implies and zeroed side information
+(``part2_3_length`` 0), so parsers and players still accept the file and compute
+its duration. Either way the file lasts the requested duration to within a frame.
 
 Tracks without a tempo or key (prompt and image tracks) get defaults derived
 from the track id, so the same track always sounds the same. Recently built
@@ -31,8 +36,17 @@ from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
-__all__ = ["CONTENT_TYPES", "MP3_SAMPLE_RATE", "WAV_SAMPLE_RATE", "audio", "defaults"]
+__all__ = [
+    "CONTENT_TYPES",
+    "MP3_CHUNK",
+    "MP3_SAMPLE_RATE",
+    "WAV_SAMPLE_RATE",
+    "audio",
+    "defaults",
+    "mp3_is_music",
+]
 
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 
@@ -61,6 +75,9 @@ _HAT_LENGTH = 0.04
 # MPEG-1 Layer III bitrate indices (kbit/s) and the fixed part of each frame header.
 _MP3_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MP3_SAMPLES_PER_FRAME = 1152
+MP3_CHUNK = 30
+"""Seconds of music encoded at most; a longer MP3 repeats them."""
+_LAME_QUALITY = 7  # 0 best ... 9 fastest; 7 is LAME's "fast" preset, plenty for a simulator
 
 
 def audio(
@@ -75,17 +92,20 @@ def audio(
 ) -> bytes:
     """The file for a generation: ``fmt`` is ``mp3`` or ``wav``, ``duration`` in seconds.
 
-    ``bitrate`` (kbit/s) shapes MP3 frames; ``bpm``, ``key`` and ``intensity`` shape
-    the WAV music. A missing or unknown ``bpm``/``key`` falls back to ``defaults(seed)``
+    ``bitrate`` (kbit/s) is the MP3's; ``bpm``, ``key`` and ``intensity`` shape the
+    music. A missing or unknown ``bpm``/``key`` falls back to ``defaults(seed)``
     (pass the track id).
     """
+    default_bpm, default_key = defaults(seed)
+    tempo = bpm if bpm is not None and bpm > 0 else default_bpm
+    scale = key if key in _KEYS else default_key
+    level = intensity if intensity in _INTENSITIES else "medium"
     if fmt == "wav":
-        default_bpm, default_key = defaults(seed)
-        tempo = bpm if bpm is not None and bpm > 0 else default_bpm
-        scale = key if key in _KEYS else default_key
-        level = intensity if intensity in _INTENSITIES else "medium"
         return _wav(max(0, duration), tempo, scale, level)
-    return _mp3(max(0, duration), bitrate if bitrate in _MP3_BITRATES[1:] else 128)
+    rate = bitrate if bitrate in _MP3_BITRATES[1:] else 128
+    if mp3_is_music():
+        return _mp3_music(max(0, duration), rate, tempo, scale, level)
+    return _mp3(max(0, duration), rate)
 
 
 def defaults(seed: str) -> tuple[int, str]:
@@ -97,13 +117,19 @@ def defaults(seed: str) -> tuple[int, str]:
 # -- WAV ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _wav(duration: int, bpm: int, key: str, intensity: str) -> bytes:
+def _pcm(duration: int, bpm: int, key: str, intensity: str) -> bytearray:
+    """``duration`` seconds of the music as little-endian 16-bit samples, faded out at the end."""
     bar = _bar(bpm, key, intensity)
     frames = WAV_SAMPLE_RATE * duration
     repeats, rest = divmod(frames * 2, len(bar))
     pcm = bytearray(bar * repeats + bar[:rest])
     _fade_out(pcm, round(_EDGE * WAV_SAMPLE_RATE))
+    return pcm
+
+
+@lru_cache(maxsize=4)
+def _wav(duration: int, bpm: int, key: str, intensity: str) -> bytes:
+    pcm = _pcm(duration, bpm, key, intensity)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
@@ -230,6 +256,51 @@ def _fade_out(pcm: bytearray, frames: int) -> None:
 # -- MP3 ---------------------------------------------------------------------------
 
 
+def mp3_is_music() -> bool:
+    """True when ``lameenc`` is installed and MP3s carry the music (else silent frames)."""
+    return _lameenc() is not None
+
+
+@lru_cache(maxsize=1)
+def _lameenc() -> Any:
+    try:
+        import lameenc
+    except ImportError:
+        return None
+    return lameenc
+
+
+def _frame_count(duration: int) -> int:
+    return max(1, round(duration * MP3_SAMPLE_RATE / _MP3_SAMPLES_PER_FRAME))
+
+
+def _split_frames(data: bytes, bitrate: int) -> list[bytes]:
+    """The frames of LAME's constant-bitrate 48 kHz output (each 3 bytes per kbit/s)."""
+    length = 144 * bitrate * 1000 // MP3_SAMPLE_RATE
+    return [data[n : n + length] for n in range(0, len(data) - length + 1, length)]
+
+
+@lru_cache(maxsize=4)
+def _mp3_music(duration: int, bitrate: int, bpm: int, key: str, intensity: str) -> bytes:
+    """The music as MP3: at most ``MP3_CHUNK`` s encoded, repeated to ``duration``."""
+    encoder = _lameenc().Encoder()
+    encoder.set_bit_rate(bitrate)
+    # LAME refuses 320 kbit/s from 22,050 Hz: every sample is given twice (44,100 Hz).
+    encoder.set_in_sample_rate(2 * WAV_SAMPLE_RATE)
+    encoder.set_out_sample_rate(MP3_SAMPLE_RATE)
+    encoder.set_channels(1)
+    encoder.set_quality(_LAME_QUALITY)
+    samples = array("h", _pcm(max(1, min(duration, MP3_CHUNK)), bpm, key, intensity))
+    doubled = array("h", bytes(4 * len(samples)))
+    doubled[0::2] = samples
+    doubled[1::2] = samples
+    encoded = bytes(encoder.encode(doubled.tobytes()) + encoder.flush())
+    frames = _split_frames(encoded, bitrate)
+    wanted = _frame_count(duration)
+    repeats, rest = divmod(wanted, len(frames))
+    return b"".join(frames) * repeats + b"".join(frames[:rest])
+
+
 def _mp3_frame(bitrate: int) -> bytes:
     """One silent frame: MPEG-1 Layer III, no CRC, 48 kHz, no padding, mono."""
     header = bytes((0xFF, 0xFB, _MP3_BITRATES.index(bitrate) << 4 | 0b01 << 2, 0b11 << 6))
@@ -239,5 +310,5 @@ def _mp3_frame(bitrate: int) -> bytes:
 
 @lru_cache(maxsize=4)
 def _mp3(duration: int, bitrate: int) -> bytes:
-    frames = max(1, round(duration * MP3_SAMPLE_RATE / _MP3_SAMPLES_PER_FRAME))
-    return _mp3_frame(bitrate) * frames
+    """Silent frames: the fallback without ``lameenc``."""
+    return _mp3_frame(bitrate) * _frame_count(duration)

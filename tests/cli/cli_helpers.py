@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mubert_async.sim import serve
 from mubert_async.testing import FakeCustomer, FakeMubert
 
 # Distinctive values: no command may ever print them, whatever it does with them.
@@ -103,10 +107,34 @@ class HttpSim:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The credential values the command line must never print."""
-        return (
-            self.customer.id,
-            self.customer.access_token,
-            self.fake.company_id,
-            self.fake.license_token,
-        )
+        """The credential values the command line must never print: the tokens (not the ids)."""
+        return (self.customer.access_token, self.fake.license_token)
+
+
+@contextmanager
+def served(fake: FakeMubert, customer: FakeCustomer) -> Iterator[HttpSim]:
+    """Serve ``fake`` on a free loopback port from a background thread while the block runs."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    found: dict[str, str] = {}
+
+    def serve_forever() -> None:
+        asyncio.set_event_loop(loop)
+        runner, base_url = loop.run_until_complete(serve(fake))
+        found["base_url"] = base_url
+        started.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=serve_forever, name="http-sim", daemon=True)
+    thread.start()
+    assert started.wait(10), "the simulator did not start"
+    try:
+        yield HttpSim(fake, customer, found["base_url"])
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

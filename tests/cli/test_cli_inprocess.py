@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
@@ -16,7 +17,8 @@ import mubert_async.cli
 from mubert_async.cli import INSTALL_HINT, main
 from mubert_async.cli import _context as cli_context
 from mubert_async.cli._context import Simulator
-from mubert_async.testing import Fault
+from mubert_async.cli._manifest import now_iso
+from mubert_async.testing import FakeMubert, Fault
 
 SECRET_TOKEN = "tok-INPROCESS-SECRET-93ab1f"
 SECRET_ID = "cust-INPROCESS-SECRET-4411"
@@ -40,7 +42,7 @@ class Result:
 def sim(monkeypatch: pytest.MonkeyPatch) -> Simulator:
     """One simulator shared by every ``--sim`` run of the test (state survives between runs)."""
     shared = Simulator(0.02)
-    monkeypatch.setattr(cli_context, "Simulator", lambda _generation_time: shared)
+    monkeypatch.setattr(cli_context, "Simulator", lambda *_args, **_kwargs: shared)
     return shared
 
 
@@ -248,7 +250,7 @@ def test_playlists_library_and_stream_links(cli: Any, tmp_path: Path) -> None:
 def test_customer_lifecycle_and_env_file(cli: Any, sim: Simulator, tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("# mine\nOTHER=1\nMUBERT_ACCESS_TOKEN=old\nMUBERT_ACCESS_TOKEN=older\n")
-    created = cli("--sim", "--json", "customers", "create", "user-9", "--env-file", str(env_file))
+    created = cli("--sim", "--json", "customers", "create", "user-9", "--save-env", str(env_file))
     assert created.code == 0, created
     customer = created.json()
     assert customer["access"]["token"] == "***"
@@ -275,7 +277,7 @@ def test_customer_lifecycle_and_env_file(cli: Any, sim: Simulator, tmp_path: Pat
     # The file exists but is unreadable as text: the customer is made, the error says so.
     broken = tmp_path / "broken.env"
     broken.write_bytes(b"\xff\xfe")
-    run = cli("--sim", "customers", "create", "user-11", "--env-file", str(broken))
+    run = cli("--sim", "customers", "create", "user-11", "--save-env", str(broken))
     assert run.code == 1 and "was created" in run.err, run
 
 
@@ -343,9 +345,15 @@ def test_global_option_conflicts_version_and_sim_passthrough(cli: Any) -> None:
     assert cli().code in (0, 2)  # no command: the help
 
 
-def test_connection_failure_exits_3(cli: Any, sleeps: list[float]) -> None:
+def test_connection_failure_says_it_is_retrying_and_exits_3(cli: Any, sleeps: list[float]) -> None:
     run = cli("--base-url", "http://127.0.0.1:9/api/v3", "--timeout", "2", "tracks", "get", "x")
-    assert run.code == 3 and run.err.startswith("error: TransportError"), run
+    assert run.code == 3, run
+    *notes, last = run.err.splitlines()
+    assert last.startswith("error: TransportError"), run
+    assert notes and all(n.startswith("note: retrying GET http://127.0.0.1:9/") for n in notes)
+    assert "after TransportError" in notes[0]
+    quiet = cli("--base-url", "http://127.0.0.1:9/api/v3", "tracks", "get", "x", "--quiet")
+    assert quiet.code == 3 and quiet.err.startswith("error: TransportError"), quiet
 
 
 def test_unexpected_errors_exit_1_redacted(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -373,3 +381,213 @@ def test_a_failed_download_is_a_failed_item(cli: Any, sim: Simulator, tmp_path: 
     assert run.code == 4, run
     assert len(run.out.splitlines()) == 1 and "TransportError" in run.err
     assert len(list(tmp_path.iterdir())) == 1  # nothing half-written is left behind
+
+
+def _manifest(out: Path) -> dict[int, dict[str, Any]]:
+    entries = map(json.loads, (out / "manifest.jsonl").read_text().splitlines())
+    return {e["line"]: e for e in entries}
+
+
+def test_batch_resume_adopts_lost_creates_and_waits_for_recorded_tracks(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    """A run killed mid-create left line 1 'sending' (its track was made) and line 2 'created'."""
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"prompt": "rain", "duration": 5}\n' * 3)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def make_two() -> list[str]:
+        async with sim.fake.client(sim.customer) as client:
+            return [(await client.tracks.create(prompt="rain", duration=5)).id for _ in "ab"]
+
+    sent_at = now_iso()
+    lost, recorded = asyncio.run(make_two())
+    request = {"prompt": "rain", "duration": 5}
+    (out / "manifest.jsonl").write_text(
+        json.dumps({"line": 1, "request": request, "status": "sending", "sent_at": sent_at})
+        + "\n"
+        + json.dumps({"line": 2, "request": request, "status": "created", "track_id": recorded})
+        + "\n"
+    )
+    run = cli("--sim", "batch", str(batch), "-o", str(out))
+    assert run.code == 0, run
+    entries = _manifest(out)
+    assert entries[1]["track_id"] == lost and entries[2]["track_id"] == recorded
+    assert entries[3]["track_id"] not in (lost, recorded)
+    assert len(sim.customer.tracks) == 3  # one new track: for line 3 only
+    assert all((out / e["file"]).is_file() for e in entries.values())
+
+
+def test_batch_create_answered_with_a_reset_is_adopted_not_repeated(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"prompt": "wind", "duration": 5}\n{"prompt": "wind", "duration": 5}\n')
+    sim.fake.faults.add(Fault.reset(after_processing=True, method="POST", times=2))
+    sim.fake.faults.add(Fault.server_error(502, method="POST", times=1))
+    run = cli("--sim", "batch", str(batch), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run
+    entries = _manifest(tmp_path / "out")
+    assert sorted(e["track_id"] for e in entries.values()) == sorted(
+        t.id for t in sim.customer.tracks
+    )
+    assert len(sim.customer.tracks) == 2
+
+
+def test_batch_failed_generation_is_retried_only_when_asked(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    failing = Simulator(0.02)
+    failing.fake = FakeMubert(generation_time=0.02, failure_rate=1.0, seed=None)
+    failing.customer = failing.fake.add_customer("failing")
+    monkeypatch.setattr(cli_context, "Simulator", lambda *_args, **_kwargs: failing)
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"prompt": "storm", "duration": 5}\n')
+    out = tmp_path / "out"
+    first = cli("--sim", "batch", str(batch), "-o", str(out))
+    assert first.code == 3 and "GenerationFailedError" in first.out, first
+    again = cli("--sim", "batch", str(batch), "-o", str(out))
+    assert again.code == 3 and len(failing.customer.tracks) == 1, again
+    assert _manifest(out)[1]["track_id"] == failing.customer.tracks[0].id
+    retried = cli("--sim", "batch", str(batch), "-o", str(out), "--retry-failed")
+    assert retried.code == 3 and len(failing.customer.tracks) == 2, retried
+
+
+def test_global_options_are_accepted_after_the_command(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "a"
+    run = cli("generate", "--prompt", "a", "-d", "5", "-o", str(out), "--sim", "--json", "--quiet")
+    assert run.code == 0 and run.err == "", run
+    assert run.json()["ok"] == 1
+    listed = cli("tracks", "list", "--sim", "--json")
+    assert listed.code == 0 and listed.json()["meta"]["total"] == 1, listed
+    both = cli("tracks", "list", "--base-url", "http://127.0.0.1:1/api", "--sim")
+    assert both.code == 2 and "exclude each other" in both.err, both
+    env_file = tmp_path / "c.env"
+    env_file.write_text("MUBERT_BASE_URL=http://example.com/api\n")
+    from_file = cli("tracks", "list", "--env-file", str(env_file))
+    assert from_file.code == 2 and "plain http" in from_file.err, from_file
+    both_levels = cli("--sim-generation-time", "0", "playlists", "--sim", "--search", "calm")
+    assert both_levels.code == 0 and "Peaceful" in both_levels.out, both_levels
+    debug = cli("tracks", "list", "--sim", "--debug")
+    assert debug.code == 0 and "DEBUG mubert_async: request GET" in debug.err, debug
+    assert "[REDACTED]" in debug.err
+
+
+def test_json_errors_are_json_objects_on_stderr(cli: Any, sim: Simulator) -> None:
+    missing = cli("--sim", "tracks", "get", "nope", "--json")
+    assert missing.code == 3 and missing.out == "", missing
+    error = json.loads(missing.err)["error"]
+    assert error["type"] == "NotFoundError" and error["exit_code"] == 3 and error["message"]
+    usage = cli("generate", "--bogus", "--json")
+    assert usage.code == 2, usage
+    error = json.loads(usage.err)["error"]
+    assert error["type"] == "NoSuchOption" and error["exit_code"] == 2
+    assert "--bogus" in error["message"]
+    credentials = cli("--json", "customers", "list")
+    assert json.loads(credentials.err)["error"]["message"].startswith("missing credentials")
+    plain = cli("--sim", "tracks", "get", "nope")
+    assert plain.err.startswith("error: NotFoundError: "), plain
+
+
+def test_quiet_drops_notes_but_never_errors(cli: Any, sim: Simulator, tmp_path: Path) -> None:
+    loud = cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(tmp_path))
+    assert "saved 1 of 1" in loud.err, loud
+    quiet = cli("--sim", "--quiet", "generate", "--prompt", "a", "-d", "5", "-o", str(tmp_path))
+    assert quiet.code == 0 and quiet.err == "" and quiet.out.strip(), quiet
+    failing = cli("--sim", "--quiet", "tracks", "get", "nope")
+    assert failing.code == 3 and failing.err.startswith("error: NotFoundError"), failing
+
+
+# -- -o/--out ----------------------------------------------------------------------------
+
+
+def test_out_file_is_a_file_never_overwritten_and_its_suffix_is_the_format(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    song = tmp_path / "new.mp3"
+    made = cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(song), "--format", "mp3")
+    assert made.code == 0 and song.is_file() and made.out.strip() == str(song), made
+    assert song.read_bytes()[:1] == b"\xff" or song.read_bytes()[:3] == b"ID3"  # MP3, not WAV
+    again = cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(song))
+    assert again.code == 2 and "--force" in again.err, again
+    assert len(sim.customer.tracks) == 1  # refused before anything was sent
+    forced = cli("--sim", "generate", "--prompt", "b", "-d", "5", "-o", str(song), "--force")
+    assert forced.code == 0, forced
+
+    wav = tmp_path / "take.wav"  # no --format: the suffix picks it
+    assert cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(wav)).code == 0
+    assert wav.read_bytes()[:4] == b"RIFF"
+    clash = cli(
+        "--sim",
+        "generate",
+        "--prompt",
+        "a",
+        "-d",
+        "5",
+        "-o",
+        str(tmp_path / "x.mp3"),
+        "--format",
+        "wav",
+    )
+    assert clash.code == 2 and "make them agree" in clash.err, clash
+
+    several = cli(
+        "--sim", "generate", "--prompt", "a", "-d", "5", "-n", "2", "-o", str(tmp_path / "s.wav")
+    )
+    assert several.code == 0, several
+    assert (tmp_path / "s-1.wav").is_file() and (tmp_path / "s-2.wav").is_file()
+
+
+def test_tracks_download_refuses_overwrite_and_a_mismatched_suffix(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    made = cli(
+        "--sim",
+        "--json",
+        "generate",
+        "--prompt",
+        "a",
+        "-d",
+        "5",
+        "--format",
+        "wav",
+        "-o",
+        str(tmp_path / "d"),
+    )
+    track_id = made.json()["results"][0]["track_id"]
+    precious = tmp_path / "precious.wav"
+    precious.write_bytes(b"mine")
+    kept = cli("--sim", "tracks", "download", track_id, "-o", str(precious))
+    assert kept.code == 2 and "--force" in kept.err and precious.read_bytes() == b"mine", kept
+    forced = cli("--sim", "tracks", "download", track_id, "-o", str(precious), "--force")
+    assert forced.code == 0 and precious.read_bytes()[:4] == b"RIFF", forced
+    as_mp3 = tmp_path / "x.mp3"
+    wrong = cli("--sim", "tracks", "download", track_id, "-o", str(as_mp3))
+    assert wrong.code == 2 and not as_mp3.exists(), wrong
+    assert "mp3" in wrong.err
+    into_dir = cli("--sim", "tracks", "download", track_id, "-o", str(tmp_path / "dir") + os.sep)
+    assert into_dir.code == 0 and Path(into_dir.out.strip()).name == f"{track_id}.wav"
+
+
+def test_batch_out_must_be_a_directory(cli: Any, tmp_path: Path) -> None:
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"prompt": "a", "duration": 5}\n')
+    run = cli("--sim", "batch", str(batch), "-o", str(tmp_path / "all.mp3"))
+    assert run.code == 2 and "writes a directory" in run.err, run
+
+
+def test_sim_generate_default_format_is_audible_mp3(
+    cli: Any, sim: Simulator, tmp_path: Path
+) -> None:
+    miniaudio = pytest.importorskip("miniaudio")
+    pytest.importorskip("lameenc")
+    run = cli("--sim", "generate", "--prompt", "calm piano", "-d", "5", "-o", str(tmp_path))
+    assert run.code == 0, run
+    [path] = tmp_path.iterdir()
+    assert path.suffix == ".mp3"  # the license's default format
+    sound = miniaudio.decode(path.read_bytes(), output_format=miniaudio.SampleFormat.SIGNED16)
+    assert abs(sound.duration - 5) < 0.1
+    assert max(abs(x) for x in sound.samples) > 3000  # not silence

@@ -24,9 +24,7 @@ def test_redactor_masks_secrets_links_and_token_fields() -> None:
     )
     assert redactor.text("spaced-secret") == "***"
     link = "https://s.example/x?customer_id=c1&access_token=t1&playlist=1.0.0"
-    assert (
-        redact_link(link) == "https://s.example/x?customer_id=***&access_token=***&playlist=1.0.0"
-    )
+    assert redact_link(link) == "https://s.example/x?customer_id=c1&access_token=***&playlist=1.0.0"
     document = {"access": {"token": "t", "id": "i"}, "list": ["token-1234567", 3], "token": None}
     assert redactor.data(document) == {
         "access": {"token": "***", "id": "i"},
@@ -118,3 +116,18 @@ def test_progress_bar_writes_lines_above_itself(capsys: pytest.CaptureFixture[st
     assert "a failure" in captured.err and "2/2" in captured.err and "failed=1" in captured.err
     Progress(out, 0, enabled=True, desc="nothing").close()  # no bar for no work
     assert capsys.readouterr().err == ""
+
+
+def test_a_lost_create_is_matched_by_its_parameters() -> None:
+    from mubert_async.cli._batch_run import matches
+    from mubert_async.models import Track, TrackRequest
+
+    request = TrackRequest(30, prompt="rain", bpm=None, format="wav")
+    assert matches(Track(id="t", prompt="rain", duration=31, format="wav"), request)
+    assert not matches(Track(id="t", prompt="snow", duration=30), request)
+    assert not matches(Track(id="t", prompt="rain", duration=40), request)
+    assert not matches(Track(id="t", prompt="rain", duration=30, format="mp3"), request)
+    channel = TrackRequest(60, playlist_index="1.0.0", bpm=120)
+    assert matches(Track(id="t", playlist_index="1.0.0", duration=60, bpm=120), channel)
+    assert not matches(Track(id="t", playlist_index="1.0.0", duration=60, bpm=90), channel)
+    assert not matches(Track(id="t", playlist_index="1.0.1", duration=60), channel)

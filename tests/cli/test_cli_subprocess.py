@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import sys
 import wave
 from pathlib import Path
 from typing import Any
 
-from cli_helpers import FAKE_CREDENTIALS, SIM, HttpSim, base_env, mubert, mubert_all
+from cli_helpers import FAKE_CREDENTIALS, RUN_TIMEOUT, SIM, HttpSim, base_env, mubert, mubert_all
 
 
 def _is_mp3(data: bytes) -> bool:
@@ -101,7 +103,8 @@ def test_generate_json_and_mp3(tmp_path: Path) -> None:
 # -- batch -------------------------------------------------------------------------------
 
 
-def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
+def test_batch_partial_failure_then_resume(tmp_path: Path, http_sim: HttpSim) -> None:
+    env = http_sim.customer_env
     requests = tmp_path / "requests.jsonl"
     requests.write_text(
         '{"prompt": "calm piano", "duration": 5}\n'
@@ -110,7 +113,7 @@ def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
         '{"prompt": "too short", "duration": 2}\n'
     )
     out = tmp_path / "out"
-    run = mubert(*SIM, "batch", str(requests), "--out", str(out))
+    run = mubert("batch", str(requests), "--out", str(out), env=env)
     assert run.code == 4, run
     manifest = out / "manifest.jsonl"
     entries = [json.loads(line) for line in manifest.read_text().splitlines()]
@@ -124,7 +127,7 @@ def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
     assert len(files) == 2
 
     # Rerun: the two done lines are skipped, the invalid one is tried (and fails) again.
-    rerun = mubert("--json", *SIM, "batch", str(requests), "--out", str(out))
+    rerun = mubert("--json", "batch", str(requests), "--out", str(out), env=env)
     assert rerun.code == 4, rerun
     document = json.loads(rerun.stdout)
     assert (document["ok"], document["skipped"], document["failed"]) == (2, 2, 1)
@@ -134,15 +137,19 @@ def test_batch_partial_failure_then_resume(tmp_path: Path) -> None:
         p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != "manifest.jsonl"
     } == files
 
-    # Fix the bad line and delete one file: only those two are generated.
+    # Fix the bad line and delete one file: the line is generated, the file downloaded again
+    # from the same track (never a second track for a line).
+    tracks_before = len(http_sim.customer.tracks)
     requests.write_text(requests.read_text().replace('"duration": 2', '"duration": 5'))
     (out / entries[0]["file"]).unlink()
-    third = mubert(*SIM, "batch", str(requests), "--out", str(out))
+    third = mubert("batch", str(requests), "--out", str(out), env=env)
     assert third.code == 0, third
     final = [json.loads(line) for line in manifest.read_text().splitlines()]
     assert [e["status"] for e in final] == ["ok", "ok", "ok"]
     assert final[1] == entries[1]
-    assert final[0]["track_id"] != entries[0]["track_id"]
+    assert final[0]["track_id"] == entries[0]["track_id"]
+    assert (out / final[0]["file"]).is_file()
+    assert len(http_sim.customer.tracks) == tracks_before + 1
     assert "line 2: skipped" in third.stdout
 
 
@@ -159,9 +166,29 @@ def test_tracks_list_json_on_a_new_customer() -> None:
 
 
 def test_tracks_download_of_unknown_track_exits_3(tmp_path: Path) -> None:
-    run = mubert(*SIM, "tracks", "download", "no-such-track", "--out", str(tmp_path))
+    out = tmp_path / "out"
+    run = mubert(*SIM, "tracks", "download", "no-such-track", "--out", str(out))
     assert run.code == 3, run
-    assert list(tmp_path.iterdir()) == []
+    assert list(out.iterdir()) == []
+
+
+def test_sim_keeps_its_tracks_between_runs_until_reset(tmp_path: Path, sim_state: Path) -> None:
+    made = mubert(
+        "generate", "--prompt", "rain", "-d", "5", "-o", str(tmp_path / "o"), *SIM, "--json"
+    )
+    assert made.code == 0, made
+    track_id = json.loads(made.stdout)["results"][0]["track_id"]
+    assert sim_state.is_file() and stat.S_IMODE(sim_state.stat().st_mode) == 0o600
+    listed = mubert(*SIM, "--json", "tracks", "list")
+    assert [t["id"] for t in json.loads(listed.stdout)["data"]] == [track_id], listed
+    again = mubert(*SIM, "tracks", "download", track_id, "-o", str(tmp_path / "again.mp3"))
+    assert again.code == 0 and _is_mp3((tmp_path / "again.mp3").read_bytes()), again
+    reset = mubert("--sim-reset", "--json", "tracks", "list")
+    assert reset.code == 0 and json.loads(reset.stdout)["data"] == [], reset
+    sim_state.write_bytes(b"\x80\x04cos\nsystem\n.")  # not state: refused, never run
+    fresh = mubert(*SIM, "--json", "tracks", "list")
+    assert fresh.code == 0 and json.loads(fresh.stdout)["data"] == [], fresh
+    assert "starting the simulator afresh" in fresh.stderr and "os.system" in fresh.stderr
 
 
 def test_playlists_table_filter_and_json() -> None:
@@ -196,7 +223,7 @@ def test_stream_link_is_redacted_and_saved_privately(tmp_path: Path) -> None:
         (*SIM, "stream-link", "1.0.0", "--save", str(saved)),
     )
     assert shown.code == 0, shown
-    assert "customer_id=***" in shown.stdout and "access_token=***" in shown.stdout
+    assert "customer_id=***" not in shown.stdout and "access_token=***" in shown.stdout
     assert run.code == 0, run
     assert run.stdout.strip() == str(saved)
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
@@ -215,7 +242,7 @@ def test_customers_and_licenses_on_the_simulator(tmp_path: Path) -> None:
         (*SIM, "customers", "get", "nope"),
         (*SIM, "customers", "update", "nope", "--custom-id", "x"),
         (*SIM, "customers", "delete", "nope"),
-        (*SIM, "customers", "create", "user-1", "--env-file", str(env_file)),
+        (*SIM, "customers", "create", "user-1", "--save-env", str(env_file)),
         ("--json", *SIM, "licenses", "list"),
         (*SIM, "licenses", "get", "nope"),
         (*SIM, "licenses", "update", "nope", "--webhook"),
@@ -239,9 +266,17 @@ def test_customers_and_licenses_on_the_simulator(tmp_path: Path) -> None:
 
 
 def test_sim_passes_through_to_the_simulator_command() -> None:
-    run = mubert("sim", "--help")
+    run, own = mubert_all(("sim", "--help"), ("generate", "--help"))
     assert run.code == 0, run
     assert "--port" in run.stdout
+    # The same layout as the other commands' help (click's): usage, headings, sentences.
+    assert run.stdout.startswith("Usage: mubert sim [OPTIONS]\n") and own.stdout.startswith(
+        "Usage: mubert generate [OPTIONS]\n"
+    )
+    assert "\nOptions:\n" in run.stdout and "\nOptions:\n" in own.stdout
+    assert "Show this message and exit." in run.stdout
+    assert "Port, 0 for any free one. [default: 8080]" in " ".join(run.stdout.split())
+    assert "MP3 files are real MP3 (encoded with lameenc)." in " ".join(run.stdout.split())
 
 
 # -- real credentials over HTTP --------------------------------------------------------
@@ -291,6 +326,16 @@ def test_real_credentials_over_http_are_never_printed(http_sim: HttpSim, tmp_pat
     assert failing.code == 3 and "[REDACTED]" in failing.stderr, failing
 
 
+def test_ids_are_shown_only_tokens_are_masked(http_sim: HttpSim) -> None:
+    options = {"env": http_sim.customer_env, "secrets": http_sim.secrets}
+    run = mubert("customers", "list", "--json", "--all", **options)
+    assert run.code == 0, run
+    customers = json.loads(run.stdout)["data"]
+    assert http_sim.customer.id in [c["id"] for c in customers]  # jq '.data[].id' works
+    assert {c["company_id"] for c in customers} == {http_sim.fake.company_id}
+    assert all(c["access"]["token"] == "***" for c in customers if c.get("access"))
+
+
 def test_env_file_credentials_are_used_and_never_printed(http_sim: HttpSim, tmp_path: Path) -> None:
     env_file = tmp_path / "creds.env"
     creds = http_sim.customer_env
@@ -301,3 +346,34 @@ def test_env_file_credentials_are_used_and_never_printed(http_sim: HttpSim, tmp_
     env = {**base_env(), **FAKE_CREDENTIALS}  # the file wins over these
     run = mubert("--env-file", str(env_file), "tracks", "list", env=env, secrets=http_sim.secrets)
     assert run.code == 0, run
+
+
+# -- shell completion ------------------------------------------------------------------
+
+
+def test_completion_scripts_and_the_completion_protocol() -> None:
+    bash, zsh, fish, bad = mubert_all(
+        ("completion", "bash"),
+        ("completion", "zsh"),
+        ("completion", "fish"),
+        ("completion", "tcsh"),
+    )
+    assert bash.code == 0 and "_MUBERT_COMPLETE=bash_complete" in bash.stdout, bash
+    assert zsh.code == 0 and zsh.stdout.startswith("#compdef mubert"), zsh
+    assert fish.code == 0 and "complete --no-files --command mubert" in fish.stdout, fish
+    assert bad.code == 2 and "tcsh" in bad.stderr, bad
+    completed = subprocess.run(
+        [sys.executable, "-m", "mubert_async.cli"],
+        env={
+            **base_env(),
+            "_MUBERT_COMPLETE": "bash_complete",
+            "COMP_WORDS": "mubert generate --fo",
+            "COMP_CWORD": "2",
+        },
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert completed.returncode == 0, completed
+    assert {"plain,--format", "plain,--force"} <= set(completed.stdout.split()), completed

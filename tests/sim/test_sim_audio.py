@@ -1,4 +1,4 @@
-"""The simulator's audio: music-like WAV of the exact duration, MP3 frames a parser accepts."""
+"""The simulator's audio: music-like WAV of the exact duration, the same music as real MP3."""
 
 from __future__ import annotations
 
@@ -197,12 +197,41 @@ def test_mp3_frames_parse_and_last_as_long_as_asked(bitrate: int, seconds: int) 
     assert len(data) == len(frames) * 3 * bitrate  # 144 * bitrate / 48 kHz, no padding
 
 
-def test_mp3_frames_are_silent_mono_without_crc() -> None:
+def decoded(data: bytes) -> array[int]:
+    """The MP3 decoded by miniaudio (a real decoder) as 48 kHz mono 16-bit samples."""
+    miniaudio = pytest.importorskip("miniaudio")
+    sound = miniaudio.decode(
+        data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=48000
+    )
+    return array("h", sound.samples)
+
+
+@pytest.mark.parametrize("seconds", [5, 61])
+def test_mp3_decodes_to_the_music_not_silence(seconds: int) -> None:
+    pytest.importorskip("lameenc")
+    assert _audio.mp3_is_music()
+    data = audio("mp3", seconds, bitrate=128, bpm=120, key="Am", intensity="high")
+    samples = decoded(data)
+    assert abs(len(samples) / 48000 - seconds) < 0.1
+    wav = pcm(audio("wav", seconds, bpm=120, key="Am", intensity="high"))[1]
+    assert max(samples) > 3000 and min(samples) < -3000  # music, not silence
+    assert 0.5 < energy(samples) / energy(wav) < 2  # the same music, as loud
+    header = int.from_bytes(data[:4], "big")
+    assert (header >> 6) & 0b11 == 0b11  # single channel
+    # Past the first chunk (repeated frames) it is music too, to the end.
+    late = samples[round((seconds - 2) * 48000) : round((seconds - 1) * 48000)]
+    assert energy(late) > 0.25 * energy(wav)
+
+
+def test_mp3_without_lameenc_is_silent_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_audio, "_lameenc", lambda: None)
+    assert not _audio.mp3_is_music()
     data = audio("mp3", 1, bitrate=128)
     header = int.from_bytes(data[:4], "big")
     assert (header >> 16) & 1 == 1  # protection bit set: no CRC follows
     assert (header >> 6) & 0b11 == 0b11  # single channel
     assert not any(data[4 : 4 + 17])  # side information all zero: part2_3_length 0, silence
+    assert set(mp3_frames(data)) == {(128, 48000)}
 
 
 def test_mp3_of_an_unknown_bitrate_is_128() -> None:

@@ -141,13 +141,13 @@ def test_invalid_arguments_exit_2(
 ) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert complaint in err and err.startswith("usage: python -m mubert_async.sim")
+    assert complaint in err and err.startswith("Usage: python -m mubert_async.sim")
 
 
 def test_help_exits_0_and_names_every_knob(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"], prog="mubert sim") == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: mubert sim")
+    assert out.startswith("Usage: mubert sim [OPTIONS]")
     flags = [
         *("--host", "--port", "--env-file", "--verbose"),
         *("--generation-time", "--failure-rate", "--seed"),
