@@ -17,6 +17,7 @@ from .._version import __version__
 from ..errors import InvalidRequestError, MubertError
 from ._commands_batch import batch
 from ._commands_catalog import library, playlists, stream_link
+from ._commands_mcp import mcp
 from ._commands_service import customers, licenses
 from ._commands_tracks import generate, tracks
 from ._context import CliError, State, load_settings
@@ -162,6 +163,7 @@ def sim_command(args: tuple[str, ...]) -> int:
 
 for _command in (generate, batch, tracks, playlists, stream_link, library, customers, licenses):
     cli.add_command(_command)
+cli.add_command(mcp)
 cli.add_command(cli.commands.pop("sim"))  # listed last
 
 
