@@ -13,6 +13,7 @@ from .._client import MubertClient
 from .._version import __version__
 from ..cli._output import Redactor
 from ._backend import Backend
+from ._errors import Scrubber
 from ._resources import register_resources
 from ._tools import register_tools
 
@@ -32,13 +33,17 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 def build_server(backend: Backend, *, log_level: LogLevel = "WARNING") -> MCPServer[Any]:
-    """An ``MCPServer`` whose tools and resources act through ``backend``."""
+    """An ``MCPServer`` whose tools and resources act through ``backend``.
+
+    Every answer passes through ``backend.redactor`` (see ``Scrubber``).
+    """
     app: MCPServer[Any] = MCPServer(
         "mubert",
         title="Mubert music generation",
         instructions=_INSTRUCTIONS,
         version=__version__,
         log_level=log_level,
+        middleware=[Scrubber(backend.redactor)],
     )
     register_tools(app, backend)
     register_resources(app, backend)
