@@ -66,3 +66,10 @@ def mcp(
         )
 
     run_async(main)
+    if state.sim:
+        stats = state.simulator.fake.stats
+        state.out.note(
+            f"simulator: {stats.creates} tracks created, at most {stats.peak_in_flight} "
+            f"generating at once, {stats.concurrency_rejections} creates refused "
+            "by the concurrency limit"
+        )

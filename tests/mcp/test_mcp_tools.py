@@ -111,7 +111,7 @@ async def test_batch_of_10_stays_inside_a_limit_of_2(tmp_path: pathlib.Path) -> 
         started = anyio.current_time()
         batch = data_of(await h.call("generate_tracks", {"requests": requests}))
         elapsed = anyio.current_time() - started
-        peak, rejections = h.fake.peak_in_flight, h.fake.stats.concurrency_rejections
+        peak = h.fake.peak_in_flight
     assert batch["succeeded"] == 10 and batch["failed"] == 0
     assert [r["index"] for r in batch["results"]] == list(range(10))
     for i, item in enumerate(batch["results"]):
@@ -119,7 +119,6 @@ async def test_batch_of_10_stays_inside_a_limit_of_2(tmp_path: pathlib.Path) -> 
         assert item["track"]["duration"] == 10 + i
         assert pathlib.Path(item["track"]["path"]).is_file()
     assert peak == 2  # in parallel, never above the limit
-    assert rejections <= 1  # learning the limit costs at most one refused create
     assert elapsed >= 5 * 0.2  # 10 tracks two at a time: at least five rounds
     finished = [p for p, total, _ in h.progress if total == 10]
     assert finished[-1] == 10 and finished == sorted(finished)
