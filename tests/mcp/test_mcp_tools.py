@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp.shared.exceptions import MCPError
 from mcp_helpers import TOOLS, data_of, harness, text_of
 
 from mubert_async import Format, Intensity, Mode, NotFoundError
@@ -280,3 +281,21 @@ async def test_heartbeat_reports_while_waiting_and_passes_errors_through() -> No
     with pytest.raises(NotFoundError, match="gone"):
         await with_heartbeat(fails, report, "working", interval=0.1)
     assert all(total is None for _, total, _ in reports)
+
+
+async def test_resource_errors_name_the_sdk_error_and_hide_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with harness(None) as h:
+        token = h.customer.access_token
+
+        async def refused() -> None:
+            raise NotFoundError(f"no playlists for {token}")
+
+        monkeypatch.setattr(h.client.playlists, "list", refused)
+        with pytest.raises(MCPError) as failed:
+            await h.mcp.read_resource("mubert://playlists")
+        with pytest.raises(MCPError) as unknown:
+            await h.mcp.read_resource(f"mubert://{token}")
+    assert failed.value.message == "NotFoundError: no playlists for ***"
+    assert token not in unknown.value.message and "***" in unknown.value.message
