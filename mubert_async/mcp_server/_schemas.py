@@ -133,7 +133,7 @@ class BatchResult(BaseModel):
 
 
 class TrackList(BaseModel):
-    """One page of the customer's tracks, newest first unless ordered otherwise."""
+    """One page of the customer's tracks; ``total`` counts them all."""
 
     tracks: list[TrackInfo]
     total: int | None

@@ -81,9 +81,9 @@ def register_tools(app: MCPServer[Any], backend: Backend) -> None:
     ) -> TrackInfo:
         """Generate one music track from a text prompt or a playlist channel and wait for it.
 
-        Takes about as long as the API needs (often 10-60 s); progress is reported while
-        waiting. Returns the track's id, download url, duration and, when the server
-        saves files, the local path.
+        Waits until the audio is ready, reporting progress meanwhile. Returns the
+        track's id, download url, duration and, when the server saves files, the
+        local path.
         """
         spec = TrackSpec(
             prompt=prompt,
@@ -141,7 +141,7 @@ def register_tools(app: MCPServer[Any], backend: Backend) -> None:
 
     @app.tool(annotations=_READ_ONLY)
     async def list_tracks(offset: Offset = 0, limit: Limit = 25) -> TrackList:
-        """List the tracks generated so far, newest first, one page at a time."""
+        """List the tracks generated so far, one page at a time."""
         with reported_as(ToolError, redactor):
             page = await client.tracks.list(offset=offset, limit=limit)
         return TrackList(

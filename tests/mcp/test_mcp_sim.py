@@ -66,6 +66,16 @@ def test_sim_max_concurrent_needs_sim(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--sim-max-concurrent needs --sim" in capsys.readouterr().err
 
 
+def test_missing_credentials_stop_before_serving(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("MUBERT_CUSTOMER_ID", "MUBERT_ACCESS_TOKEN", "MUBERT_ENV_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    assert run(["mcp"]) == 2
+    err = capsys.readouterr().err
+    assert "MUBERT_CUSTOMER_ID" in err and "--sim" in err
+
+
 def test_without_the_extra_the_command_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
