@@ -23,7 +23,7 @@ HOST = "127.0.0.1"
 """The only address ``--http`` listens on."""
 
 _INSTRUCTIONS = """\
-Generate royalty-free music with Mubert. Call generate_track with a text prompt (or a
+Generate music with Mubert. Call generate_track with a text prompt (or a
 playlist_index from list_playlists) and a duration in seconds; it waits until the audio is
 ready and returns its url (and a local path when the server saves files). Use
 generate_tracks for several at once. Errors read "ErrorClass: field: rule"; fix the field
