@@ -16,6 +16,7 @@ from .._version import __version__
 from ..errors import InvalidRequestError, MubertError
 from ._commands_batch import batch
 from ._commands_catalog import library, playlists, stream_link
+from ._commands_mcp import mcp
 from ._commands_service import customers, licenses
 from ._commands_shell import completion
 from ._commands_tracks import generate, tracks
@@ -102,6 +103,7 @@ def sim_command(args: tuple[str, ...]) -> int:
 _COMMANDS = (generate, batch, tracks, playlists, stream_link, library, customers, licenses)
 for _command in (*_COMMANDS, completion):
     cli.add_command(_command)
+cli.add_command(mcp)
 cli.add_command(cli.commands.pop("sim"))  # listed last
 add_global_options(cli, skip=frozenset({"sim"}))  # sim has its own options
 

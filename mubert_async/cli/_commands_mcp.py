@@ -1,0 +1,75 @@
+"""``mubert mcp``: serve the SDK to AI agents as a Model Context Protocol server."""
+
+from __future__ import annotations
+
+import pathlib
+
+import click
+
+from ._context import CliError, State, run_async
+from ._generate import EXIT_USAGE
+from ._options import pass_state
+
+__all__ = ["mcp"]
+
+INSTALL_HINT = 'mubert mcp needs the MCP SDK: pip install "mubert-async[mcp]"'
+
+
+@click.command(short_help="Serve the SDK to AI agents (Model Context Protocol).")
+@click.option(
+    "--http",
+    "http_port",
+    type=click.IntRange(1, 65535),
+    metavar="PORT",
+    help="Serve streamable HTTP at http://127.0.0.1:PORT/mcp instead of stdio.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, writable=True, path_type=pathlib.Path),
+    help="Save generated audio here; the tools then return each file's local path.",
+)
+@click.option(
+    "--sim-max-concurrent",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --sim: the simulated account's limit of concurrent generations.",
+)
+@pass_state
+def mcp(
+    state: State, http_port: int | None, out: pathlib.Path | None, sim_max_concurrent: int | None
+) -> None:
+    """Run a Model Context Protocol server whose tools generate music.
+
+    An agent (Claude Desktop, an IDE, your own) starts it and talks to it over
+    stdio: it can generate tracks from a prompt or a playlist (one or many at
+    once, inside the account's concurrency limit), look up and list tracks,
+    playlists and library parameters, and download files. Credentials come
+    from the environment as for every command; errors reach the agent as tool
+    errors, never with a credential.
+
+    \b
+    Example (offline, on the simulator):
+      mubert --sim mcp --out music/
+    """
+    try:
+        from ..mcp_server import serve
+    except ImportError:
+        raise CliError(INSTALL_HINT, EXIT_USAGE) from None
+    if sim_max_concurrent is not None:
+        if not state.sim:
+            raise click.UsageError("--sim-max-concurrent needs --sim")
+        state.simulator.fake.set_license_limits(max_concurrent_track_generations=sim_max_concurrent)
+
+    async def main() -> None:
+        await serve(
+            state.public_client, state.redactor, out=out, http_port=http_port, debug=state.debug
+        )
+
+    run_async(main)
+    if state.sim:
+        stats = state.simulator.fake.stats
+        state.out.note(
+            f"simulator: {stats.creates} tracks created, at most {stats.peak_in_flight} "
+            f"generating at once, {stats.concurrency_rejections} creates refused "
+            "by the concurrency limit"
+        )

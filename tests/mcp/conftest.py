@@ -1,0 +1,17 @@
+"""Fixtures of the MCP server tests: a recorded stdio conversation with a real ``mubert mcp``."""
+
+from __future__ import annotations
+
+import pathlib
+
+import anyio
+import pytest
+from mcp_helpers import Transcript, converse
+
+
+@pytest.fixture(scope="module")
+def transcript(tmp_path_factory: pytest.TempPathFactory) -> Transcript:
+    """One ``mubert mcp`` process on the HTTP simulator, driven through a scripted session."""
+    work: pathlib.Path = tmp_path_factory.mktemp("mcp")
+    result: Transcript = anyio.run(converse, work)
+    return result
