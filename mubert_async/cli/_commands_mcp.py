@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
+from typing import TYPE_CHECKING
 
 import click
 
 from ._context import CliError, State, run_async
 from ._generate import EXIT_USAGE
 from ._options import pass_state
+
+if TYPE_CHECKING:
+    from ..testing import FakeMubert, FakeStats
 
 __all__ = ["mcp"]
 
@@ -55,10 +60,12 @@ def mcp(
         from ..mcp_server import serve
     except ImportError:
         raise CliError(INSTALL_HINT, EXIT_USAGE) from None
+    fake = state.simulator.fake if state.sim else None
     if sim_max_concurrent is not None:
-        if not state.sim:
+        if fake is None:
             raise click.UsageError("--sim-max-concurrent needs --sim")
-        state.simulator.fake.set_license_limits(max_concurrent_track_generations=sim_max_concurrent)
+        _limit_for_this_run(state, fake, sim_max_concurrent)
+    before = _start_counting(fake) if fake is not None else None
 
     async def main() -> None:
         await serve(
@@ -66,10 +73,27 @@ def mcp(
         )
 
     run_async(main)
-    if state.sim:
-        stats = state.simulator.fake.stats
+    if fake is not None and before is not None:
+        stats = fake.stats
         state.out.note(
-            f"simulator: {stats.creates} tracks created, at most {stats.peak_in_flight} "
-            f"generating at once, {stats.concurrency_rejections} creates refused "
+            f"simulator: {stats.creates - before.creates} tracks created, at most "
+            f"{stats.peak_in_flight} generating at once, "
+            f"{stats.concurrency_rejections - before.concurrency_rejections} creates refused "
             "by the concurrency limit"
         )
+
+
+def _limit_for_this_run(state: State, fake: FakeMubert, limit: int) -> None:
+    """The simulated license's concurrency limit for this run only (not kept in --sim's state)."""
+    name = "max_concurrent_track_generations"
+    previous = fake._engine.license.limits.values[name]
+    fake.set_license_limits(**{name: limit})
+    # cleanups run last-added first: this one before the state is saved
+    state.cleanups.append(lambda: fake.set_license_limits(**{name: previous}))
+
+
+def _start_counting(fake: FakeMubert) -> FakeStats:
+    """The counters so far (--sim keeps them between runs); the peak restarts with this run."""
+    before = dataclasses.replace(fake.stats)
+    fake.stats.peak_in_flight = fake.in_flight
+    return before

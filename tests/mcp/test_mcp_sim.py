@@ -154,3 +154,27 @@ async def test_http_serves_streamable_http_on_loopback_only(http_server: int) ->
     assert not result.is_error, text_of(result)
     assert result.structured_content is not None
     assert result.structured_content["status"] == "done"
+
+
+async def test_sim_summary_and_limit_belong_to_the_run(
+    tmp_path: pathlib.Path, sim_state: pathlib.Path
+) -> None:
+    """``--sim`` keeps its tracks between runs; the exit summary and the limit are the run's."""
+
+    async def session(*mcp_args: str, prompts: list[str]) -> str:
+        params = server_params(
+            "--sim", "--sim-generation-time", "0.2", "mcp", *mcp_args, env=base_env()
+        )
+        errlog_path = tmp_path / "stderr.txt"
+        requests = [{"prompt": prompt, "duration": 10} for prompt in prompts]
+        with anyio.fail_after(60), errlog_path.open("w") as errlog:
+            async with recorded(params, errlog, []) as s:
+                result = await s.call_tool("generate_tracks", {"requests": requests})
+        assert not result.is_error, text_of(result)
+        return errlog_path.read_text()
+
+    first = await session("--sim-max-concurrent", "1", prompts=["a", "b"])
+    assert "simulator: 2 tracks created, at most 1 generating at once" in first, first
+    assert sim_state.is_file()
+    second = await session(prompts=["c", "d", "e"])
+    assert "simulator: 3 tracks created, at most 3 generating at once" in second, second
