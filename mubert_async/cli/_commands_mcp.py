@@ -11,6 +11,7 @@ import click
 from ._context import CliError, State, run_async
 from ._generate import EXIT_USAGE
 from ._options import pass_state
+from ._out import out_target
 
 if TYPE_CHECKING:
     from ..testing import FakeMubert, FakeStats
@@ -29,9 +30,11 @@ INSTALL_HINT = 'mubert mcp needs the MCP SDK: pip install "mubert-async[mcp]"'
     help="Serve streamable HTTP at http://127.0.0.1:PORT/mcp instead of stdio.",
 )
 @click.option(
+    "-o",
     "--out",
     type=click.Path(file_okay=False, writable=True, path_type=pathlib.Path),
-    help="Save generated audio here; the tools then return each file's local path.",
+    help="A directory (created if missing) for generated audio; the tools then return each "
+    "file's local path.",
 )
 @click.option(
     "--sim-max-concurrent",
@@ -60,6 +63,8 @@ def mcp(
         from ..mcp_server import serve
     except ImportError:
         raise CliError(INSTALL_HINT, EXIT_USAGE) from None
+    if out is not None:  # the -o rule of every command: here a directory only
+        out = out_target(out, allow_file=False).path
     fake = state.simulator.fake if state.sim else None
     if sim_max_concurrent is not None:
         if fake is None:

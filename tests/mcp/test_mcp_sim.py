@@ -178,3 +178,12 @@ async def test_sim_summary_and_limit_belong_to_the_run(
     assert sim_state.is_file()
     second = await session(prompts=["c", "d", "e"])
     assert "simulator: 3 tracks created, at most 3 generating at once" in second, second
+
+
+def test_out_follows_the_cli_rule(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-o`` is a directory here, as for ``batch``: an audio file name is refused up front."""
+    assert run(["--sim", "mcp", "-o", str(tmp_path / "song.mp3")]) == 2
+    assert "names a file; this command writes a directory" in capsys.readouterr().err
+    assert not (tmp_path / "song.mp3").exists()
