@@ -18,7 +18,9 @@ from ._version import __version__
 from .errors import (
     APIError,
     AuthenticationError,
+    ClientClosedError,
     ConcurrencyLimitError,
+    CreateOutcomeUnknownError,
     GenerationFailedError,
     GenerationTimeoutError,
     InvalidRequestError,
@@ -34,7 +36,7 @@ from .errors import (
     TransportError,
     ValidationError,
 )
-from .generation import BatchProgress, GenerationRun, PollPolicy
+from .generation import BatchProgress, GenerationRun, PollPolicy, ReconcilePolicy
 from .models import (
     Customer,
     CustomerAccess,
@@ -61,8 +63,10 @@ __all__ = [
     "NOT_GIVEN",
     "APIError",
     "AuthenticationError",
+    "ClientClosedError",
     "BatchProgress",
     "ConcurrencyLimitError",
+    "CreateOutcomeUnknownError",
     "Customer",
     "CustomerAccess",
     "CustomerLimits",
@@ -93,6 +97,7 @@ __all__ = [
     "Playlist",
     "QuotaExceededError",
     "RateLimitError",
+    "ReconcilePolicy",
     "RequestTimeout",
     "RetryPolicy",
     "ServerError",

@@ -19,6 +19,7 @@ from ._retry import RetryPolicy
 from ._validation import check_timeout
 from ._version import __version__
 from .errors import (
+    ClientClosedError,
     InvalidRequestError,
     MubertError,
     TransportError,
@@ -102,6 +103,7 @@ class BaseClient:
         self._max_retries = _check_retries(max_retries)
         self._retry = retry if retry is not None else RetryPolicy()
         self._owns_transport = transport is None
+        self._closed = False
         self._transport: Transport = transport if transport is not None else AiohttpTransport()
         self._headers = {
             "accept": "application/json",
@@ -153,6 +155,8 @@ class BaseClient:
         ``await client.with_options(timeout=5, max_retries=0).tracks.get(track_id)``
         """
         clone = copy.copy(self)
+        clone._owns_transport = False
+        clone._closed = False
         if not isinstance(timeout, NotGiven):
             clone._timeout = _check_timeout(timeout)
         if not isinstance(max_retries, NotGiven):
@@ -178,7 +182,11 @@ class BaseClient:
         return self.__copy__()
 
     async def aclose(self) -> None:
-        """Close the transport if this client created it. Safe to call twice."""
+        """Close the transport if this client created it. Safe to call twice.
+
+        A closed client raises ``ClientClosedError`` at once on every later request.
+        """
+        self._closed = True
         if self._owns_transport:
             await self._transport.aclose()
 
@@ -207,8 +215,15 @@ class BaseClient:
         json: Any = None,
         form: Multipart | None = None,
         idempotent: bool | None = None,
+        max_retries: int | None = None,
     ) -> Response:
-        """Send a request to ``base_url + path``, retrying when safe; return the 2xx response."""
+        """Send a request to ``base_url + path``, retrying when safe; return the 2xx response.
+
+        ``max_retries`` overrides the client's for this request.
+        """
+        if self._closed:
+            raise ClientClosedError(f"{type(self).__name__} is closed; make a new one")
+        retries = self._max_retries if max_retries is None else max_retries
         content = msgspec.json.encode(json) if json is not None else None
         request = Request(
             method,
@@ -226,7 +241,7 @@ class BaseClient:
             error = await self._send_once(request)
             if isinstance(error, Response):
                 return error
-            if attempt >= self._max_retries or not self._retry.should_retry(
+            if attempt >= retries or not self._retry.should_retry(
                 error, method=method, idempotent=idempotent
             ):
                 raise error
@@ -238,7 +253,7 @@ class BaseClient:
                 request.url,
                 delay,
                 attempt,
-                self._max_retries,
+                retries,
                 type(error).__name__,
             )
             await _sleep(delay)
@@ -257,6 +272,8 @@ class BaseClient:
         error: TransportError | None
         try:
             response = await self._transport.send(request)
+        except ClientClosedError:
+            raise
         except TransportError as exc:
             error = scrub_error(exc, self._secrets)
         except OSError as exc:

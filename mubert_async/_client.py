@@ -7,7 +7,7 @@ from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, PUBLIC_AUTH, SERVICE_
 from ._retry import RetryPolicy
 from ._validation import check_int
 from .errors import InvalidRequestError
-from .generation import GenerationEngine, PollPolicy
+from .generation import GenerationEngine, PollPolicy, ReconcilePolicy
 from .models import Customer
 from .resources import Customers, Library, Licenses, Playlists, Streaming, Tracks
 from .transport import Transport
@@ -28,7 +28,8 @@ class MubertClient(BaseClient):
     base URL to ``MUBERT_BASE_URL`` or production. Use it as ``async with
     MubertClient() as client:`` or call ``await client.aclose()``.
     ``max_concurrent_generations`` caps generations in flight (None: learn it from
-    the server; -1: unlimited).
+    the server; -1: unlimited). ``poll`` tunes how waits poll, ``reconcile`` how long a
+    create whose outcome is unknown is looked for before it is sent again.
     """
 
     playlists: Playlists
@@ -53,8 +54,11 @@ class MubertClient(BaseClient):
         max_concurrent_generations: int | None = None,
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
+        reconcile: ReconcilePolicy | None = None,
     ) -> None:
-        self._engine = GenerationEngine(_check_concurrency(max_concurrent_generations), poll)
+        self._engine = GenerationEngine(
+            _check_concurrency(max_concurrent_generations), poll, reconcile
+        )
         super().__init__(
             customer_id,
             access_token,

@@ -54,7 +54,10 @@ async def read_image(image: Any) -> UploadFile:
             ) from None
         name = file.stem or name
     elif hasattr(image, "read"):
-        data = await anyio.to_thread.run_sync(image.read)
+        try:  # one byte past the limit is enough to refuse it
+            data = await anyio.to_thread.run_sync(image.read, MAX_IMAGE_BYTES + 1)
+        except (OSError, ValueError) as exc:  # ValueError: "I/O operation on closed file"
+            raise InvalidRequestError("image", f"cannot read the file object: {exc}") from exc
         if not isinstance(data, bytes):
             raise InvalidRequestError("image", "file object must be opened in binary mode")
     else:

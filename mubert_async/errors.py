@@ -5,9 +5,12 @@
     MubertError
     ├── InvalidRequestError (also a ValueError)   bad input caught before anything is sent
     ├── TransportError                            connection failed / reset / malformed response
-    │   └── RequestTimeout
+    │   ├── RequestTimeout
+    │   └── ClientClosedError                     the client (or its transport) was closed
+    ├── CreateOutcomeUnknownError                 a create may have made a track that could not
+    │                                             be confirmed; it was not sent again
     ├── GenerationFailedError                     generation ended in status failed
-    ├── GenerationTimeoutError                    wait() ran past its timeout (also a TimeoutError)
+    ├── GenerationTimeoutError                    the call ran past its timeout (also a TimeoutError)
     ├── LinkExpiredError                          a track's download URL is past its expired_at
     └── APIError                                  .status, .code, .message, .description, .body
         ├── AuthenticationError                   401, or missing credentials
@@ -40,7 +43,9 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConcurrencyLimitError",
+    "CreateOutcomeUnknownError",
     "GenerationFailedError",
     "GenerationTimeoutError",
     "InvalidRequestError",
@@ -93,6 +98,30 @@ class RequestTimeout(TransportError):
     """An HTTP request took longer than its timeout."""
 
 
+class _IncompleteTrack(TransportError):
+    """A single-track answer with a ``done`` generation but no URL (a malformed answer)."""
+
+
+class ClientClosedError(TransportError):
+    """The client, or the transport it uses, was closed: nothing was sent, nothing is retried."""
+
+    def __init__(self, message: str = "the client is closed") -> None:
+        super().__init__(message, sent=False)
+
+
+class CreateOutcomeUnknownError(MubertError):
+    """A create may have reached the server, and the SDK could not confirm whether it did.
+
+    The request was not sent again (that could bill a second track). ``request`` is
+    the ``TrackRequest``; ``__cause__`` is the failure that made the outcome unknown.
+    A track may exist: look for it later with ``tracks.list()`` before creating again.
+    """
+
+    def __init__(self, message: str, *, request: Any = None) -> None:
+        self.request = request
+        super().__init__(message)
+
+
 class GenerationFailedError(MubertError):
     """A track generation ended in status ``failed``."""
 
@@ -102,7 +131,11 @@ class GenerationFailedError(MubertError):
 
 
 class GenerationTimeoutError(MubertError, TimeoutError):
-    """Waiting for a generation took longer than the given timeout."""
+    """A generation (queueing, creating and waiting) took longer than the given timeout.
+
+    ``track`` is the track when it was created (wait for it again later), else None:
+    then nothing was sent.
+    """
 
     def __init__(self, message: str, *, track: Track | None = None) -> None:
         self.track = track

@@ -10,6 +10,7 @@ from ._batch import BatchProgress, GenerationRun, ProgressCallback
 from ._engine import DEFAULT_WAIT_TIMEOUT, GenerationEngine
 from ._limiter import GenerationLimiter
 from ._polling import GenerationTimes, PollPolicy
+from ._reconcile import ReconcilePolicy
 
 __all__ = [
     "DEFAULT_WAIT_TIMEOUT",
@@ -20,4 +21,5 @@ __all__ = [
     "GenerationTimes",
     "PollPolicy",
     "ProgressCallback",
+    "ReconcilePolicy",
 ]

@@ -1,9 +1,21 @@
-"""``generate_many``: many generations at once, within the limit, every result handed back."""
+"""``generate_many``: many generations at once, within the limit, every result handed back.
+
+Backpressure, not garbage collection, keeps a run in check. A run slot is taken
+before an item starts and given back only when the consumer takes that item's
+result, so generations in flight plus results waiting to be consumed never exceed
+the run's concurrency. And a new item starts only while the consumer is waiting for
+a result (inside ``async for``'s step): a consumer that stops pulling (a ``break``
+with the run still referenced, or a slow loop body) stops new creates at once,
+whatever room the run still has. What is already in flight finishes and waits for
+it. ``aclose()``, ``async with`` and garbage collection of the run cancel whatever
+remains.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import weakref
 from collections.abc import (
     AsyncGenerator,
@@ -21,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from .._logging import logger
 from ..errors import InvalidRequestError, MubertError
 from ..models import GenerationResult, TrackRequest
-from ._engine import GenerationEngine, Stop, Stopped
+from ._engine import GenerationEngine, Stop, Stopped, own_copy
 
 if TYPE_CHECKING:
     from ..resources.tracks import Tracks
@@ -32,7 +45,6 @@ __all__ = ["DEFAULT_WORKERS", "BatchProgress", "GenerationRun", "ProgressCallbac
 
 DEFAULT_WORKERS = 64
 """Generations a batch keeps in flight when neither ``concurrency`` nor the limit is known."""
-
 
 @dataclass(frozen=True, slots=True)
 class BatchProgress:
@@ -57,7 +69,8 @@ async def _aiter(requests: Iterable[Any] | AsyncIterable[Any]) -> AsyncGenerator
             yield request
 
 
-def _as_request(item: Any) -> TrackRequest:
+def as_request(item: Any) -> TrackRequest:
+    """``item`` (a ``TrackRequest`` or a mapping of its fields) as a ``TrackRequest``."""
     if isinstance(item, TrackRequest):
         return item
     if isinstance(item, Mapping):
@@ -66,6 +79,15 @@ def _as_request(item: Any) -> TrackRequest:
         except TypeError as error:
             raise InvalidRequestError("request", str(error)) from None
     raise InvalidRequestError("request", f"must be a TrackRequest, got {type(item).__name__}")
+
+
+def as_mubert_error(error: Exception) -> MubertError:
+    """``error`` if it is a ``MubertError``, else a ``MubertError`` caused by it."""
+    if isinstance(error, MubertError):
+        return error
+    wrapped = MubertError(f"unexpected {type(error).__name__}: {error}")
+    wrapped.__cause__ = error
+    return wrapped
 
 
 class _Pipeline:
@@ -88,17 +110,18 @@ class _Pipeline:
         self.stop = Stop()
         self.scope: anyio.CancelScope | None = None  # made in the loop, by start()
         self.finished = False
-        self.sender: MemoryObjectSendStream[GenerationResult] | None = None
+        self.slots: anyio.Semaphore | None = None
         self.receiver: MemoryObjectReceiveStream[GenerationResult] | None = None
         self.total: int | None = len(requests) if isinstance(requests, Sized) else None
         self.done = self.failed = self.in_flight = 0
-        self.next_index = 0  # ordered mode: the next index the consumer hands out
-        self.advanced: anyio.Event | None = None  # made in the loop, by the producer
+        self.demand: anyio.Event | None = None  # set while the consumer waits for a result
 
     def start(self) -> asyncio.Task[None]:
         """Open the result stream and start producing, in the running loop."""
-        sender, receiver = anyio.create_memory_object_stream[GenerationResult](self.workers)
-        self.sender, self.receiver = sender, receiver
+        sender, receiver = anyio.create_memory_object_stream[GenerationResult](math.inf)
+        self.receiver = receiver
+        self.slots = anyio.Semaphore(self.workers)
+        self.demand = anyio.Event()
         self.scope = anyio.CancelScope()
         if self.stop.closed:
             self.scope.cancel()
@@ -114,41 +137,75 @@ class _Pipeline:
         if self.receiver is not None:
             self.receiver.close()
 
-    def consumed(self, index: int) -> None:
-        """The consumer handed out ``index`` (ordered mode): let the producer run ahead."""
-        self.next_index = index + 1
-        if self.advanced is not None:
-            self.advanced.set()
-            self.advanced = None
+    def wanted(self, waiting: bool) -> None:
+        """The consumer starts (True) or stops (False) waiting for a result."""
+        demand = self.demand
+        assert demand is not None
+        if waiting and not demand.is_set():
+            demand.set()
+        elif not waiting and demand.is_set():
+            self.demand = anyio.Event()
+
+    async def _demanded(self) -> None:
+        """Return once the consumer is waiting for a result."""
+        while True:
+            demand = self.demand
+            assert demand is not None
+            if demand.is_set():
+                return
+            await demand.wait()
+
+    def handed_out(self) -> None:
+        """The consumer took a result: its run slot is free for the next request."""
+        assert self.slots is not None
+        self.slots.release()
 
     def _report(self) -> None:
-        if self.progress is not None:
-            self.progress(BatchProgress(self.done, self.failed, self.in_flight, self.total))
+        callback = self.progress
+        if callback is None:
+            return
+        try:
+            callback(BatchProgress(self.done, self.failed, self.in_flight, self.total))
+        except Exception:
+            # A broken progress bar must never cost a result: report it, then stop calling.
+            self.progress = None
+            logger.warning("the progress callback raised; it is no longer called", exc_info=True)
 
     async def run(self, sender: MemoryObjectSendStream[GenerationResult]) -> None:
-        """Feed the requests to item tasks, at most ``workers`` at a time."""
+        """Feed the requests to item tasks while the limiter and the run have room.
+
+        A generation slot of the limiter is taken first, then a run slot, then the
+        producer waits for the consumer to want a result: so the item started next
+        creates at once, and once the consumer stops pulling nothing new starts (the
+        producer waits, holding at most one generation slot idle).
+        """
         input_error: Exception | None = None
+        assert self.scope is not None and self.slots is not None
+        slots, limiter = self.slots, self.engine.limiter
         try:
-            assert self.scope is not None
-            with self.scope:
+            with self.scope, sender:
                 async with anyio.create_task_group() as group:
-                    slots = anyio.Semaphore(self.workers)
                     index = 0
                     items = _aiter(self.requests)
                     try:
                         while True:
-                            await slots.acquire()  # a free slot first: read nothing ahead
+                            await limiter.acquire()
                             try:
+                                await slots.acquire()  # a free slot first: read nothing ahead
+                            except BaseException:
+                                limiter.release()
+                                raise
+                            try:
+                                await self._demanded()
                                 item = await items.__anext__()
-                            except StopAsyncIteration:
+                            except BaseException:
+                                limiter.release()
                                 slots.release()
-                                break
-                            if self.ordered:
-                                while index - self.next_index >= 2 * self.workers:
-                                    self.advanced = self.advanced or anyio.Event()
-                                    await self.advanced.wait()
-                            group.start_soon(self._item, sender, index, item, slots)
+                                raise
+                            group.start_soon(self._item, sender, index, item)
                             index += 1
+                    except StopAsyncIteration:
+                        pass
                     except Exception as error:  # the caller's iterable failed: stop, re-raise it
                         input_error = error
                         group.cancel_scope.cancel()
@@ -159,56 +216,67 @@ class _Pipeline:
                         self._report()
         finally:
             self.finished = True
-            sender.close()
         if input_error is not None:
             raise input_error
 
     async def _item(
-        self,
-        sender: MemoryObjectSendStream[GenerationResult],
-        index: int,
-        item: Any,
-        slots: anyio.Semaphore,
+        self, sender: MemoryObjectSendStream[GenerationResult], index: int, item: Any
     ) -> None:
+        """Generate one item, which holds a limiter slot already; send its one result."""
         self.in_flight += 1
         self._report()
+        request: TrackRequest | None = None
         try:
             try:
-                request = _as_request(item)
-                if self.stop.fatal_error is not None:
-                    raise self.stop.fatal_error
-                track = await self.engine.generate(self.tracks, request, self.timeout, self.stop)
-                result = GenerationResult(index=index, request=request, track=track)
-            except Stopped:
-                return
-            except MubertError as error:
-                result = GenerationResult(index=index, request=item, error=error)
+                request = as_request(item)
+                fatal = self.stop.fatal_error
+                if fatal is not None:
+                    raise own_copy(fatal)
+            except BaseException:
+                self.engine.limiter.release()
+                raise
+            track = await self.engine.generate(
+                self.tracks, request, self.timeout, self.stop, holding=True
+            )
+            result = GenerationResult(index=index, request=request, item=item, track=track)
+        except Stopped:
             self.in_flight -= 1
-            if result.ok:
-                self.done += 1
-            else:
-                self.failed += 1
-            self._report()
-            await sender.send(result)
-        finally:
-            slots.release()
+            self.handed_out()  # no result will be taken for it
+            return
+        except Exception as error:
+            result = GenerationResult(
+                index=index, request=request, item=item, error=as_mubert_error(error)
+            )
+        self.in_flight -= 1
+        if result.ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        self._report()
+        # Unbounded: the run slots bound what waits here. Closed: nobody takes it.
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+            sender.send_nowait(result)
 
 
 class GenerationRun(AsyncIterator[GenerationResult]):
     """The results of ``tracks.generate_many``, one per request.
 
-    Nothing starts until the first ``async for`` step. Breaking out of the loop,
-    an exception in its body, or cancelling the task running it cancels every
-    generation task at once and creates nothing more; ``await run.aclose()`` (or
-    ``async with``) also waits until they have all finished.
+    Nothing starts until the first ``async for`` step. A new generation starts only
+    while the consumer keeps up: generations in flight plus results not yet taken
+    never exceed the run's concurrency, so after a ``break`` (with the run still
+    referenced) nothing new is created; what was in flight finishes, and its results
+    wait for a later ``async for``. An exception in the loop body, cancelling the
+    task running it, ``await run.aclose()``, ``async with`` or dropping the run
+    cancels every generation task at once (``aclose`` also waits until they end).
     """
 
     def __init__(self, pipeline: _Pipeline) -> None:
         self._pipeline = pipeline
         self._task: asyncio.Task[None] | None = None
         self._held: dict[int, GenerationResult] = {}
+        self._next_index = 0
         self._exhausted = False
-        # Dropping the iterator (``break``) closes the pipeline there and then.
+        # Dropping the iterator closes the pipeline there and then.
         weakref.finalize(self, pipeline.close)
 
     def __aiter__(self) -> GenerationRun:
@@ -223,19 +291,26 @@ class GenerationRun(AsyncIterator[GenerationResult]):
         assert pipeline.receiver is not None
         try:
             while True:
-                held = self._held.pop(pipeline.next_index, None)
-                if held is not None:
-                    pipeline.consumed(held.index)
-                    return held
+                if pipeline.ordered:
+                    held = self._held.pop(self._next_index, None)
+                    if held is not None:
+                        return self._hand_out(held)
                 try:
-                    result = await pipeline.receiver.receive()
-                except anyio.EndOfStream:
+                    try:
+                        result = pipeline.receiver.receive_nowait()
+                    except anyio.WouldBlock:
+                        pipeline.wanted(True)
+                        try:
+                            result = await pipeline.receiver.receive()
+                        finally:
+                            pipeline.wanted(False)
+                except (anyio.EndOfStream, anyio.ClosedResourceError):
                     self._exhausted = True
                     pipeline.receiver.close()
                     await self._task  # re-raises what stopped the producer, if anything did
                     raise StopAsyncIteration from None
                 if not pipeline.ordered:
-                    return result
+                    return self._hand_out(result)
                 self._held[result.index] = result
         except StopAsyncIteration:
             raise
@@ -243,6 +318,11 @@ class GenerationRun(AsyncIterator[GenerationResult]):
             with anyio.CancelScope(shield=True):
                 await self.aclose()
             raise
+
+    def _hand_out(self, result: GenerationResult) -> GenerationResult:
+        self._next_index = result.index + 1
+        self._pipeline.handed_out()
+        return result
 
     async def aclose(self) -> None:
         """Cancel whatever is still running and wait for it to finish."""

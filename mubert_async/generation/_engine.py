@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 
+from .._files import read_image
 from .._logging import logger
 from ..errors import (
     AuthenticationError,
@@ -20,17 +21,25 @@ from ..errors import (
     RateLimitError,
     ServerError,
     TransportError,
+    _IncompleteTrack,
 )
 from ..models import GenerationStatus, Track, TrackRequest
 from ..models._tracks import as_aware
 from ._limiter import GenerationLimiter
 from ._polling import GenerationTimes, PollPolicy
-from ._reconcile import CreateLedger, create_exactly_once
+from ._reconcile import CreateLedger, ReconcilePolicy, _Deadline, create_exactly_once
 
 if TYPE_CHECKING:
     from ..resources.tracks import Tracks
 
-__all__ = ["DEFAULT_WAIT_TIMEOUT", "GenerationEngine", "Stop", "Stopped"]
+__all__ = [
+    "DEFAULT_WAIT_TIMEOUT",
+    "GenerationEngine",
+    "Stop",
+    "Stopped",
+    "own_copy",
+    "with_image_read",
+]
 
 DEFAULT_WAIT_TIMEOUT = 900.0
 """Seconds ``wait`` gives a generation when no timeout is passed."""
@@ -63,6 +72,17 @@ def dooms_the_batch(error: MubertError) -> bool:
     )
 
 
+E = TypeVar("E", bound=BaseException)
+
+
+def own_copy(error: E) -> E:
+    """A copy of ``error`` without its traceback or chain: one for each item it ends."""
+    copied = type(error).__new__(type(error))
+    copied.args = error.args
+    copied.__dict__.update(error.__dict__)
+    return copied
+
+
 class Stop:
     """Lets a batch stop its items from creating anything more (doomed, or closed)."""
 
@@ -73,6 +93,20 @@ class Stop:
         self.fatal_error: MubertError | None = None
 
 
+async def with_image_read(request: TrackRequest) -> TrackRequest:
+    """``request`` with its image (a path or a file object) read into memory, once.
+
+    Every send of the create then carries the same bytes, however often it is sent.
+    """
+    image = request.image
+    if image is None or isinstance(image, bytes):
+        return request
+    data = (await read_image(image)).content
+    fields = {name: getattr(request, name) for name in request.__struct_fields__}
+    fields["image"] = data
+    return TrackRequest(**fields)
+
+
 class GenerationEngine:
     """Generation state of one customer, shared by every client acting as that customer.
 
@@ -80,11 +114,17 @@ class GenerationEngine:
     ``ledger`` remembers which tracks are this customer's clients' own.
     """
 
-    def __init__(self, limit: int | None, poll: PollPolicy | None = None) -> None:
+    def __init__(
+        self,
+        limit: int | None,
+        poll: PollPolicy | None = None,
+        reconcile: ReconcilePolicy | None = None,
+    ) -> None:
         self.limiter = GenerationLimiter(limit)
         self.times = GenerationTimes()
         self.ledger = CreateLedger()
         self.poll = poll if poll is not None else PollPolicy()
+        self.reconcile = reconcile if reconcile is not None else ReconcilePolicy()
 
     async def wait(self, tracks: Tracks, track: Track | str, timeout: float | None) -> Track:
         """Poll ``track`` until its newest generation is done; raise if it failed or timed out."""
@@ -92,18 +132,22 @@ class GenerationEngine:
         started = anyio.current_time()
         last = track if isinstance(track, Track) else None
         try:
-            with anyio.fail_after(seconds):
+            with anyio.fail_after(max(0.0, seconds)):
                 if last is None:
                     last = await tracks.get(track)
                 expected = self.times.expected(last.duration)
                 delay = self.poll.first_delay(expected)
                 polls = 0
+                if last.status == GenerationStatus.DONE and last.url is None:
+                    last = await tracks.get(last.id)  # e.g. a listing's track: no URLs
                 while last.status not in (GenerationStatus.DONE, GenerationStatus.FAILED):
                     await _sleep(delay)
                     polls += 1
                     delay = self.poll.next_delay(polls, expected)
                     try:
                         last = await tracks.get(last.id)
+                    except _IncompleteTrack:
+                        raise  # done without a URL: a malformed answer, not a hiccup
                     except _POLL_HICCUPS as error:  # a failed poll is not a failed generation
                         logger.info("poll of track %s failed (%s); polling on", last.id, error)
         except TimeoutError:
@@ -128,22 +172,43 @@ class GenerationEngine:
             self.times.observe(waited, track.duration)
 
     async def generate(
-        self, tracks: Tracks, request: TrackRequest, timeout: float | None, stop: Stop | None = None
+        self,
+        tracks: Tracks,
+        request: TrackRequest,
+        timeout: float | None,
+        stop: Stop | None = None,
+        *,
+        holding: bool = False,
     ) -> Track:
         """Create and wait for one track, holding a limiter slot from create to done.
 
-        A concurrency 403 is not an error: the request goes back in the queue (behind
-        the limiter, which adopts the reported limit) and is sent again later.
+        ``timeout`` bounds the whole call: queueing for a slot, the create (its retries
+        and re-queues included) and the wait. A concurrency 403 is not an error: the
+        request goes back in the queue (behind the limiter, which adopts the reported
+        limit) and is sent again later. ``holding``: the caller already took the slot
+        (it is released here, whatever happens).
         """
+        deadline = _Deadline(timeout)
+        if not holding:
+            await self._take_slot(deadline)
+        try:
+            request = await with_image_read(request)
+        except BaseException:
+            self.limiter.release()
+            raise
         for requeue in range(_MAX_REQUEUES + 1):
-            async with self.limiter.slot():
+            if requeue:
+                await self._take_slot(deadline)
+            try:
                 if stop is not None:
                     if stop.fatal_error is not None:
-                        raise stop.fatal_error
+                        raise own_copy(stop.fatal_error)
                     if stop.closed:
                         raise Stopped
                 try:
-                    track = await create_exactly_once(tracks, self.ledger, request)
+                    track = await create_exactly_once(
+                        tracks, self.ledger, request, policy=self.reconcile, deadline=deadline
+                    )
                 except ConcurrencyLimitError as error:
                     self.limiter.limited(error.limit)
                     if requeue == _MAX_REQUEUES:
@@ -155,10 +220,27 @@ class GenerationEngine:
                     raise
                 else:
                     self.limiter.succeeded()
-                    return await self.wait(tracks, track, timeout)
+                    return await self.wait(tracks, track, _remaining(deadline))
+            finally:
+                self.limiter.release()
             # Slot given back. If our own generations fill the limit, the limiter makes
             # us wait for one of them; if others' do, back off before asking again.
             if crowded_by_others:
                 delay = min(_REQUEUE_CAP, _REQUEUE_BASE * 1.5**requeue)
-                await _sleep(delay * (0.5 + random.random() / 2))
+                delay *= 0.5 + random.random() / 2
+                if delay >= deadline.left():
+                    raise deadline.expired("waiting for the server's concurrency limit")
+                await _sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _take_slot(self, deadline: _Deadline) -> None:
+        """Take a limiter slot, or raise once ``deadline`` has passed waiting for one."""
+        with anyio.move_on_after(deadline.left()):
+            await self.limiter.acquire()
+            return
+        raise deadline.expired("waiting for a free generation slot")
+
+
+def _remaining(deadline: _Deadline) -> float | None:
+    left = deadline.left()
+    return None if left == float("inf") else max(0.0, left)

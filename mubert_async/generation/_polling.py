@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import statistics
+from collections import deque
 from dataclasses import dataclass
 
 __all__ = ["GenerationTimes", "PollPolicy"]
@@ -13,13 +15,13 @@ class PollPolicy:
     """When ``tracks.wait`` polls a generation.
 
     The first poll comes when the track is expected to be ready (plus ``margin``, a
-    fraction), expected from the generation times this client has seen per second of
-    requested duration (measured with the server's own timestamps); before anything
-    is known it comes after ``initial_delay``. Later polls back off by ``backoff``
-    from a tenth of the expected time (or ``initial_delay``) up to ``max_interval``.
-    Every delay gets up to ``jitter`` (a fraction) added at random, never taken off,
-    so many concurrent waits spread out instead of polling in step, and none polls
-    before its track can be ready.
+    fraction), expected from the generation times this client has seen (measured with
+    the server's own timestamps); before anything is known it comes after
+    ``initial_delay``. Later polls back off by ``backoff`` from a tenth of the
+    expected time (or ``initial_delay``). No delay, the first included, is ever longer
+    than ``max_interval``. Every delay gets up to ``jitter`` (a fraction) added at
+    random, never taken off, so many concurrent waits spread out instead of polling
+    in step, and none polls before its track can be ready.
     """
 
     initial_delay: float = 0.25
@@ -32,7 +34,7 @@ class PollPolicy:
     def first_delay(self, expected: float | None) -> float:
         """Seconds from the create to the first poll."""
         base = self.initial_delay if expected is None else expected * (1 + self.margin)
-        return self._jittered(base)
+        return self._jittered(min(self.max_interval, base))
 
     def next_delay(self, polls: int, expected: float | None) -> float:
         """Seconds to the next poll after ``polls`` polls found the track still processing."""
@@ -44,29 +46,75 @@ class PollPolicy:
         return seconds * (1 + self.jitter * random.random())
 
 
-class GenerationTimes:
-    """What generations have taken for this customer, per second of requested duration.
+_WINDOW = 48
+"""Recent generations the fit is made from: it follows the service as its load changes."""
+_PLAUSIBLE = 3600.0
+"""No generation takes longer: a sample beyond it comes from a skewed timestamp."""
+_OUTLIER = 4.0
+"""A sample this many times off the current prediction (either way) is not used."""
+_SETTLED = 5
+"""Samples after which outliers are judged against the prediction."""
+_SPREAD = 1.15
+"""Durations closer than this ratio cannot tell a per-second cost from a fixed one."""
 
-    An exponentially weighted average, so it follows the service as its load changes.
+
+class GenerationTimes:
+    """What generations take for this customer, as a fixed part plus a part per second.
+
+    ``expected(duration)`` is ``base + rate * duration``, fitted robustly (Theil-Sen:
+    medians of pairwise slopes) over the last generations seen, so it fits a constant
+    time, a time proportional to the requested duration, or a mix with noise.
+    Implausible samples (negative, over an hour, or far off the prediction once it
+    has settled) are ignored, so one skewed timestamp cannot poison later waits.
     """
 
-    __slots__ = ("_rate", "_weight", "samples")
+    __slots__ = ("_fit", "_samples", "samples")
 
-    def __init__(self, weight: float = 0.3) -> None:
-        self._rate: float | None = None
-        self._weight = weight
+    def __init__(self) -> None:
+        self._samples: deque[tuple[int, float]] = deque(maxlen=_WINDOW)
+        self._fit: tuple[float, float] | None = None
         self.samples = 0
 
     def observe(self, seconds: float, duration: int | None) -> None:
         """A generation of ``duration`` requested seconds took ``seconds``."""
-        if seconds < 0 or not duration:
+        if not duration or not 0 <= seconds <= _PLAUSIBLE:
             return
-        rate = seconds / duration
-        self._rate = rate if self._rate is None else self._rate + self._weight * (rate - self._rate)
+        if self.samples >= _SETTLED:
+            predicted = self.expected(duration)
+            if predicted and not predicted / _OUTLIER <= seconds <= predicted * _OUTLIER:
+                return
+        self._samples.append((duration, seconds))
         self.samples += 1
+        self._fit = None
 
     def expected(self, duration: int | None) -> float | None:
         """Seconds a generation of ``duration`` seconds is expected to take (None: unknown)."""
-        if self._rate is None or not duration:
+        if not self._samples or not duration:
             return None
-        return self._rate * duration
+        if self._fit is None:
+            self._fit = _fit(self._samples)
+        base, rate = self._fit
+        return max(0.0, base + rate * duration)
+
+
+def _fit(samples: deque[tuple[int, float]]) -> tuple[float, float]:
+    """``(base, rate)`` with ``seconds ~ base + rate * duration``, robust to outliers."""
+    durations = [d for d, _ in samples]
+    shortest, longest = min(durations), max(durations)
+    if longest < shortest * _SPREAD:
+        # One duration (or nearly): the time per second and the fixed time look alike.
+        # Scale by duration, which keeps the fixed-time case exact at that duration.
+        rate = statistics.median(s / d for d, s in samples)
+        return 0.0, rate
+    points = list(samples)
+    slopes = [
+        (s2 - s1) / (d2 - d1)
+        for i, (d1, s1) in enumerate(points)
+        for d2, s2 in points[i + 1 :]
+        if d2 != d1
+    ]
+    rate = max(0.0, statistics.median(slopes))
+    base = statistics.median(s - rate * d for d, s in points)
+    if base < 0:  # time cannot be negative for short tracks: a pure per-second cost
+        return 0.0, statistics.median(s / d for d, s in points)
+    return base, rate

@@ -197,11 +197,15 @@ class GenerationResult(msgspec.Struct, kw_only=True, frozen=True):
     """The outcome of one request of ``generate_many``.
 
     ``index`` is the request's position in the input; exactly one of ``track``
-    (the finished track) and ``error`` (why it did not finish) is set.
+    (the finished track) and ``error`` (why it did not finish) is set. ``request``
+    is the request as a ``TrackRequest`` (None when the input item was not a valid
+    request: then ``error`` is an ``InvalidRequestError``); ``item`` is the input
+    item exactly as it was given (a ``TrackRequest``, a dict, or anything else).
     """
 
     index: int
-    request: TrackRequest
+    request: TrackRequest | None
+    item: Any = None
     track: Track | None = None
     error: MubertError | None = None
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._base_client import path
 from .._files import read_image
+from .._retry import RetryPolicy
 from .._validation import (
     MAX_DURATION,
     MIN_DURATION,
@@ -20,7 +21,7 @@ from .._validation import (
     check_playlist_index,
     check_text,
 )
-from ..errors import InvalidRequestError, TransportError
+from ..errors import InvalidRequestError, _IncompleteTrack
 from ..models import (
     Format,
     GenerationStatus,
@@ -56,7 +57,7 @@ def _require_urls(track: Track) -> Track:
     """Reject a single-track answer whose done generation has no URL."""
     for generation in track.generations or ():
         if generation.status == GenerationStatus.DONE and not generation.url:
-            raise TransportError(
+            raise _IncompleteTrack(
                 f"malformed response: generation {generation.session_id!r} of track "
                 f"{track.id!r} is done but has no url"
             )
@@ -112,7 +113,7 @@ class Tracks(Resource):
             bpm=bpm,
             key=key,
         )
-        return await self.submit(request)
+        return await self._send(request, "/public/tracks")
 
     async def record(
         self,
@@ -141,22 +142,59 @@ class Tracks(Resource):
             bpm=bpm,
             key=key,
         )
-        return await self.submit(request, endpoint="/public/tracks/record")
+        return await self._send(request, "/public/tracks/record")
 
-    async def submit(self, request: TrackRequest, *, endpoint: str = "/public/tracks") -> Track:
-        """Send a prepared ``TrackRequest`` (JSON, or multipart when it has an image)."""
+    async def _send(self, request: TrackRequest, endpoint: str) -> Track:
+        """A plain create: marked as under way, so no reconciliation can adopt its track."""
+        async with self._engine.ledger.sending(request):
+            return await self.submit(request, endpoint=endpoint)
+
+    async def submit(
+        self, request: TrackRequest, *, endpoint: str = "/public/tracks", retries: bool = True
+    ) -> Track:
+        """Send a prepared ``TrackRequest`` (JSON, or multipart when it has an image).
+
+        ``retries=False`` sends it once: the engine repeats creates itself, within its
+        time budget.
+        """
         fields = request.fields()
+        max_retries = None if retries else 0
         if request.image is None:
-            track = await self._client.request_model("POST", endpoint, _TRACK, json=fields)
+            track = await self._client.request_model(
+                "POST", endpoint, _TRACK, json=fields, max_retries=max_retries
+            )
         else:
             image = await read_image(request.image)
             form = Multipart(
                 fields={name: str(value) for name, value in fields.items()},
                 files={"image": image},
             )
-            track = await self._client.request_model("POST", endpoint, _TRACK, form=form)
+            track = await self._client.request_model(
+                "POST", endpoint, _TRACK, form=form, max_retries=max_retries
+            )
         self._engine.ledger.remember(track.id)
-        return track
+        return _require_urls(track)
+
+    async def recent(self, *, offset: int, limit: int) -> tuple[Page[Track], str | None]:
+        """A page of the customer's tracks, newest first, and the server's ``Date`` header.
+
+        Sent once (no retries): reconciliation reads the server's clock from the answer.
+        """
+        params = {"offset": offset, "limit": limit, "order": "desc", "order_by": "created_at"}
+        response = await self._client.request(
+            "GET", "/public/tracks", params=params, max_retries=0
+        )
+        return _TRACK_PAGE.decode(response.content), response.headers.get("date")
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The client's backoff policy."""
+        return self._client.retry
+
+    @property
+    def request_timeout(self) -> float | None:
+        """Seconds one HTTP request of the client may take (None: no limit)."""
+        return self._client.timeout
 
     async def stored(
         self,
@@ -183,7 +221,9 @@ class Tracks(Resource):
         if stream_id is not None:
             body["stream_id"] = check_int("stream_id", stream_id, minimum=1)
         body.update(_options(bitrate=bitrate, format=format, intensity=intensity, mode=mode))
-        return await self._client.request_model("POST", "/public/tracks/stored", _TRACK, json=body)
+        return _require_urls(
+            await self._client.request_model("POST", "/public/tracks/stored", _TRACK, json=body)
+        )
 
     async def get(self, track_id: Track | str) -> Track:
         """The track with its generations' current status and URLs."""
@@ -250,8 +290,10 @@ class Tracks(Resource):
         track_id = track_id_of(track_id)
         body: dict[str, Any] = {"duration": _duration(duration)}
         body.update(_options(bitrate=bitrate, format=format, intensity=intensity, mode=mode))
-        return await self._client.request_model(
-            "POST", path("/public/tracks/{}/similar", track_id), _TRACK, json=body
+        return _require_urls(
+            await self._client.request_model(
+                "POST", path("/public/tracks/{}/similar", track_id), _TRACK, json=body
+            )
         )
 
     async def edit(
@@ -283,8 +325,10 @@ class Tracks(Resource):
                 body[name] = check_list(name, values, kind=kind)
         if not body:
             raise InvalidRequestError("edit", "give at least one change")
-        return await self._client.request_model(
-            "POST", path("/public/tracks/{}/edit", track_id), _TRACK, json=body
+        return _require_urls(
+            await self._client.request_model(
+                "POST", path("/public/tracks/{}/edit", track_id), _TRACK, json=body
+            )
         )
 
     # -- the generation engine -----------------------------------------------------

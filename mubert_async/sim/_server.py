@@ -102,7 +102,7 @@ async def _faulty(
 ) -> tuple[web.StreamResponse, bool]:
     """Answer as ``fault`` distorts the exchange; also whether the connection was broken."""
     try:
-        response = await run_exchange(fault, request, fake.handle)
+        response = await run_exchange(fault, request, fake)
     except TransportError:  # connect_error, reset_before, reset_after
         return _reset(incoming), True
     if fault.kind in _CUT:

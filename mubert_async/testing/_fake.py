@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+import anyio
 
 from ..transport._base import Request, Response
 from . import _handlers_public, _handlers_service, _handlers_tracks
@@ -36,6 +39,16 @@ def _timing(generation_time: float | GenerationTime) -> GenerationTime:
         return seconds
 
     return timing
+
+
+class _LateCommit:
+    """A request received but not yet committed (``Fault.late_commit``), and its answer."""
+
+    __slots__ = ("request", "response")
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.response: Response | None = None
 
 
 def _seeded(seed: int | None, purpose: str) -> int | str | None:
@@ -96,6 +109,8 @@ class FakeMubert:
         """Every request received (when ``record_requests``)."""
         self.record_requests = record_requests
         self._default_customer: FakeCustomer | None = None
+        self._late: list[tuple[float, int, _LateCommit]] = []
+        self._seq = 0
 
     # -- identity and state ------------------------------------------------------------
 
@@ -169,7 +184,9 @@ class FakeMubert:
 
     def _tick(self) -> None:
         engine = self._engine
-        engine.tick(engine.clock())
+        now = engine.clock()
+        self._commit_due(now)
+        engine.tick(now)
 
     # -- provisioning ----------------------------------------------------------------
 
@@ -234,8 +251,37 @@ class FakeMubert:
 
     async def handle(self, request: Request) -> Response:
         """Answer ``request`` as the API would (no faults; nothing recorded)."""
+        now = self._engine.clock()
+        self._commit_due(now)
+        return self._dispatch(request, now)
+
+    async def handle_late(self, request: Request, delay: float) -> Response:
+        """Commit ``request`` ``delay`` seconds of the fake's clock from now, then answer it.
+
+        The commit happens at that moment whether or not anyone still waits for the
+        answer (a client that timed out sees the track appear later), like a server
+        whose database write is slow. The answer comes once the commit is done.
+        """
         engine = self._engine
-        now = engine.clock()
+        pending = _LateCommit(request)
+        self._seq += 1
+        heapq.heappush(self._late, (engine.clock() + max(0.0, delay), self._seq, pending))
+        await anyio.sleep(delay)
+        while pending.response is None:  # a manual clock that has not reached it yet
+            self._commit_due(engine.clock())
+            if pending.response is None:
+                await anyio.sleep(0.01)
+        return pending.response
+
+    def _commit_due(self, now: float) -> None:
+        """Process the late commits whose moment has come, each at its own moment."""
+        late = self._late
+        while late and late[0][0] <= now:
+            at, _, pending = heapq.heappop(late)
+            pending.response = self._dispatch(pending.request, at)
+
+    def _dispatch(self, request: Request, now: float) -> Response:
+        engine = self._engine
         engine.tick(now)
         response = self._router.dispatch(request, now)
         # Every HTTP server dates its answers; clients may read the server's clock from it.

@@ -13,6 +13,9 @@ reset_after        yes          TransportError(sent=True): did it happen or not?
 malformed          yes          200 with a body that is not JSON
 truncated          yes          the real answer with only the first half of its body
 slow               yes          the real answer after ``delay`` seconds
+late_commit        later        received now, committed ``delay`` seconds later (the track
+                                appears then), answered after that: a client whose timeout
+                                is shorter gives up while the create is still to come
 reset_during_body  yes          (streams only) part of the body, then TransportError
 ================== ============ ======================================================
 """
@@ -21,9 +24,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Literal, TypedDict, get_args
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict, get_args
 from urllib.parse import urlsplit
 
 import anyio
@@ -35,7 +38,7 @@ from ._http import json_response
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Fault", "FaultKind", "FaultSet", "run_exchange"]
+__all__ = ["Fault", "FaultKind", "FaultSet", "Handler", "run_exchange"]
 
 FaultKind = Literal[
     "status",
@@ -45,6 +48,7 @@ FaultKind = Literal[
     "malformed",
     "truncated",
     "slow",
+    "late_commit",
     "reset_during_body",
 ]
 _KINDS: frozenset[str] = frozenset(get_args(FaultKind))
@@ -140,6 +144,15 @@ class Fault:
         return cls("slow", delay=delay, **kw)
 
     @classmethod
+    def late_commit(cls, delay: float, **kw: Unpack[_Where]) -> Fault:
+        """Receive the request now, commit it ``delay`` seconds later, then answer.
+
+        What a slow database behind a fast proxy does: a client that gives up before
+        ``delay`` (its timeout) cannot see the track yet, and sees it appear later.
+        """
+        return cls("late_commit", delay=delay, **kw)
+
+    @classmethod
     def reset_during_body(cls, **kw: Unpack[_Options]) -> Fault:
         """(Streams only) send part of the body, then reset the connection."""
         return cls("reset_during_body", **kw)
@@ -210,12 +223,23 @@ class FaultSet:
         return None
 
 
-async def run_exchange(
-    fault: Fault | None, request: Request, handle: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Answer ``request`` through ``handle``, as ``fault`` (if any) distorts the exchange."""
+class Handler(Protocol):
+    """What answers requests for ``run_exchange``: a ``FakeMubert``."""
+
+    async def handle(self, request: Request) -> Response:
+        """Answer ``request`` now."""
+
+    async def handle_late(self, request: Request, delay: float) -> Response:
+        """Commit ``request`` ``delay`` seconds from now, then answer it."""
+
+
+async def run_exchange(fault: Fault | None, request: Request, fake: Handler) -> Response:
+    """Answer ``request`` through ``fake``, as ``fault`` (if any) distorts the exchange."""
+    handle = fake.handle
     if fault is None:
         return await handle(request)
+    if fault.kind == "late_commit":
+        return await fake.handle_late(request, fault.delay)
     if fault.kind in _UNPROCESSED:
         await anyio.sleep(fault.delay)
         if fault.kind == "status":

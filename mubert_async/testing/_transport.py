@@ -39,7 +39,7 @@ class FakeTransport:
             fake.stats.faults_injected += 1
         try:
             with anyio.fail_after(request.timeout):
-                response = await run_exchange(fault, request, fake.handle)
+                response = await run_exchange(fault, request, fake)
         except TimeoutError as exc:
             raise RequestTimeout(
                 f"no response within {request.timeout:g} seconds", sent=True

@@ -9,7 +9,7 @@ from typing import Final, Generic, TypeVar
 
 import anyio.lowlevel
 
-from ..errors import TransportError
+from ..errors import ClientClosedError, TransportError
 from ._base import Request, Response
 
 __all__ = [
@@ -107,8 +107,8 @@ def too_large(request: Request, limit: int) -> TransportError:
     )
 
 
-def closed_error(what: str, request: Request) -> TransportError:
-    return TransportError(f"{request.method} {request.url}: the {what} is closed", sent=False)
+def closed_error(what: str, request: Request) -> ClientClosedError:
+    return ClientClosedError(f"{request.method} {request.url}: the {what} is closed")
 
 
 def describe(exc: BaseException) -> str:
@@ -203,7 +203,7 @@ class LoopBound(Generic[R]):
 
     async def _bind(self) -> R:
         if self._closed:
-            raise TransportError("transport is closed", sent=False)
+            raise ClientClosedError("the transport is closed")
         loop = asyncio.get_running_loop()
         stale = self.resource
         if stale is not None and (self._loop is loop or not self.owns):
