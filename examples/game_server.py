@@ -148,7 +148,8 @@ async def refill(client: MubertClient, buffer: LoopBuffer) -> None:
     """Keep the buffer topped up, forever; cancelling this cancels the generations too."""
     async with client.tracks.generate_many(buffer.requests()) as run:
         async for result in run:
-            buffer.add(result.request.prompt, result.track)
+            if result.request is not None:  # None only for an invalid input item
+                buffer.add(result.request.prompt, result.track)
             if result.error is not None:
                 print(f"  [refill] a loop failed ({result.error}); asking again")
 

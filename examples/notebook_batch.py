@@ -143,7 +143,8 @@ def summarise(results: list[GenerationResult]) -> None:
     failed = [result for result in results if not result.ok]
     print(f"{len(results) - len(failed)} of {len(results)} tracks done, {len(failed)} failed")
     for result in failed:
-        print(f"failed #{result.index} {result.request.prompt!r}: {result.error}")
+        asked = result.request.prompt if result.request is not None else result.item
+        print(f"failed #{result.index} {asked!r}: {result.error}")
     files = sorted(OUT_DIR.glob(f"*.{FORMAT}"))
     print(f"{len(files)} files in {OUT_DIR}")
 

@@ -10,7 +10,7 @@
     ├── CreateOutcomeUnknownError                 a create may have made a track that could not
     │                                             be confirmed; it was not sent again
     ├── GenerationFailedError                     generation ended in status failed
-    ├── GenerationTimeoutError                    the call ran past its timeout (also a TimeoutError)
+    ├── GenerationTimeoutError                    ran past its timeout (also a TimeoutError)
     ├── LinkExpiredError                          a track's download URL is past its expired_at
     └── APIError                                  .status, .code, .message, .description, .body
         ├── AuthenticationError                   401, or missing credentials

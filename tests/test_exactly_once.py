@@ -8,7 +8,6 @@ import io
 import logging
 import random
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -274,9 +273,7 @@ async def test_a_raising_progress_callback_loses_no_result(
     requests = [TrackRequest(30, prompt=f"c{i}") for i in range(10)]
     async with client_of(fake) as client:
         with caplog.at_level(logging.WARNING, logger="mubert_async"):
-            results = [
-                r async for r in client.tracks.generate_many(requests, progress=progress)
-            ]
+            results = [r async for r in client.tracks.generate_many(requests, progress=progress)]
     assert len(results) == 10 and all(r.ok for r in results)
     assert any("progress" in record.getMessage() for record in caplog.records)
     assert not other_tasks()
@@ -393,15 +390,17 @@ async def test_generate_timeout_bounds_a_huge_retry_after() -> None:
 
 async def test_generate_timeout_bounds_queueing_for_a_slot() -> None:
     fake = FakeMubert(generation_time=5.0)
-    async with client_of(fake, max_concurrent_generations=1) as client:
-        async with anyio.create_task_group() as group:
-            group.start_soon(_generate_quietly, client)
-            await anyio.sleep(0.05)
-            started = time.monotonic()
-            with pytest.raises(GenerationTimeoutError):
-                await client.tracks.generate(prompt="queued", duration=30, timeout=0.3)
-            assert time.monotonic() - started < 0.6
-            group.cancel_scope.cancel()
+    async with (
+        client_of(fake, max_concurrent_generations=1) as client,
+        anyio.create_task_group() as group,
+    ):
+        group.start_soon(_generate_quietly, client)
+        await anyio.sleep(0.05)
+        started = time.monotonic()
+        with pytest.raises(GenerationTimeoutError):
+            await client.tracks.generate(prompt="queued", duration=30, timeout=0.3)
+        assert time.monotonic() - started < 0.6
+        group.cancel_scope.cancel()
     assert fake.stats.creates == 1
 
 
@@ -466,7 +465,7 @@ async def test_a_closed_client_raises_at_once_without_retrying() -> None:
 
 
 @pytest.fixture
-def urlless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def urlless(monkeypatch: pytest.MonkeyPatch) -> None:
     from mubert_async.testing import _render
 
     original = _render.track_json
@@ -479,7 +478,6 @@ def urlless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(_render, "track_json", render)
     monkeypatch.setattr("mubert_async.testing._engine.track_json", render)
-    yield
 
 
 async def test_a_done_generation_without_url_is_an_error_from_stored_and_generate(

@@ -24,7 +24,7 @@ from mubert_async import (
     TrackRequest,
 )
 from mubert_async.generation import BatchProgress, PollPolicy
-from mubert_async.testing import FakeMubert, Fault, ManualClock
+from mubert_async.testing import FAST_RECONCILE, FakeMubert, Fault, ManualClock
 
 FAST_POLL = PollPolicy(initial_delay=0.02, min_interval=0.01, max_interval=0.05, jitter=0.05)
 FAST_RETRY = RetryPolicy(initial_delay=0.01, max_delay=0.05)
@@ -236,7 +236,7 @@ async def test_invalid_items_become_error_results() -> None:
         results = {r.index: r async for r in client.tracks.generate_many(items)}
     assert results[0].ok and results[1].ok
     assert all(isinstance(results[i].error, InvalidRequestError) for i in (2, 3, 4))
-    assert results[3].request == "not a request"
+    assert results[3].request is None and results[3].item == "not a request"
 
 
 async def test_quota_exhaustion_stops_creates_and_reports_the_rest() -> None:
@@ -406,7 +406,7 @@ async def test_an_ambiguous_create_yields_exactly_one_track(after_processing: bo
     fake.faults.add(
         Fault.reset(after_processing=after_processing, method="POST", path=r"/public/tracks$")
     )
-    async with client_of(fake) as client:
+    async with client_of(fake, timeout=0.3) as client:  # the settle horizon: 1.2 s
         track = await client.tracks.generate(duration=30, prompt="exactly once")
         page = await client.tracks.list()
     assert page.meta.total == 1
@@ -476,7 +476,7 @@ async def test_an_old_identical_track_is_not_adopted() -> None:
     clock.advance(60)  # an earlier run's track
     # A new client (no memory of `old`); the request is lost before the server made anything.
     fake.faults.add(Fault.reset(after_processing=False, method="POST", path=r"/public/tracks$"))
-    async with client_of(fake) as fresh:
+    async with client_of(fake, reconcile=FAST_RECONCILE) as fresh:  # the clock stands still
         fresh_track = await fresh.tracks.generate(duration=30, prompt="again")
         assert (await fresh.tracks.list()).meta.total == 2
     assert fresh_track.id != old.id

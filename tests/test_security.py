@@ -21,6 +21,7 @@ from hostile_servers import FILE_HOST, Hostile, hostile_server, resolving_sessio
 
 from mubert_async import (
     AuthenticationError,
+    ClientClosedError,
     Generation,
     InvalidRequestError,
     LinkExpiredError,
@@ -633,7 +634,7 @@ async def _copy(env: Env) -> None:
         await duplicate.aclose()
         with pytest.raises(PermissionDeniedError):  # the hostile API answers: still open
             await client.playlists.list()
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(ClientClosedError):  # the copy itself is closed (issue 8)
             await duplicate.playlists.list()
     await client.aclose()
     with pytest.raises(TransportError, match="closed"):

@@ -186,7 +186,7 @@ async def generate_and_download(
     async with anyio.create_task_group() as group, run:
         async for result in run:
             if result.track is not None and result.error is None:
-                group.start_soon(download, result.index, result.request, result.track)
+                group.start_soon(download, result.index, requests[result.index], result.track)
             else:
                 error = result.error or GenerationFailedError("generation ended without a track")
                 finish(Outcome(result.index, requests[result.index], error=error))

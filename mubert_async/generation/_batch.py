@@ -46,6 +46,7 @@ __all__ = ["DEFAULT_WORKERS", "BatchProgress", "GenerationRun", "ProgressCallbac
 DEFAULT_WORKERS = 64
 """Generations a batch keeps in flight when neither ``concurrency`` nor the limit is known."""
 
+
 @dataclass(frozen=True, slots=True)
 class BatchProgress:
     """Where a ``generate_many`` run stands: finished, failed, in flight, and the total if known."""

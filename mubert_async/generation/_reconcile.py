@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import anyio
@@ -71,6 +71,8 @@ _DURATION_SLACK = 2
 """The API may round a duration (a 60 s request can come back as 61 s)."""
 _NO_TIMEOUT_BASIS = 30.0
 """The request timeout the horizon is computed from when the client has none."""
+_STALL_SLACK = 10.0
+"""Local seconds beyond twice the horizon after which a stalled server clock ends the look."""
 _RETRYABLE = (TransportError, ServerError, RateLimitError)
 
 
@@ -82,7 +84,11 @@ class ReconcilePolicy:
     ``horizon`` seconds (None: ``horizon_factor`` times the client's request timeout,
     30 s when it has none) have passed on the server's clock since the request was
     sent, it is looked for and never sent again; looks come ``first_look`` seconds
-    apart at first, doubling, at most a quarter of the horizon apart.
+    apart at first, doubling, at most a quarter of the horizon apart. A horizon of 0
+    looks once and then resends: only for simulators that store every create at once
+    (``mubert_async.testing.FAST_RECONCILE``). Should the server's clock stall, looking
+    ends after twice the horizon (plus ``_STALL_SLACK``) of local time with
+    ``CreateOutcomeUnknownError``.
     """
 
     horizon: float | None = None
@@ -268,7 +274,7 @@ async def _tracks_page(tracks: Tracks, offset: int) -> tuple[Page[Track], str | 
     """A page of the customer's tracks, newest first, with the server's ``Date``."""
     for attempt in range(ATTEMPTS):
         try:
-            return await tracks.recent(offset=offset, limit=_PAGE_SIZE)
+            return await tracks._recent(offset=offset, limit=_PAGE_SIZE)
         except _RETRYABLE as error:
             if attempt == ATTEMPTS - 1 or isinstance(error, ClientClosedError):
                 raise
@@ -311,9 +317,18 @@ async def _settle(
             earliest = sent_on_server - timedelta(seconds=_CLOCK_SLACK)
         if found is not None:
             return found
+        if horizon <= 0:
+            return None
         settled = server_now - (sent_on_server + timedelta(seconds=_DATE_RESOLUTION))
         if settled.total_seconds() >= horizon:
             return None
+        if anyio.current_time() - sent_at > 2 * horizon + _STALL_SLACK:
+            raise CreateOutcomeUnknownError(
+                "a create may have reached the server, and the server's clock (its Date "
+                "header) stopped advancing before it could be confirmed; it was not sent "
+                "again (a track may exist)",
+                request=request,
+            ) from cause
         wait = min(pause, horizon / 4)
         if wait >= deadline.left():
             raise CreateOutcomeUnknownError(

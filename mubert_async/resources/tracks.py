@@ -175,15 +175,13 @@ class Tracks(Resource):
         self._engine.ledger.remember(track.id)
         return _require_urls(track)
 
-    async def recent(self, *, offset: int, limit: int) -> tuple[Page[Track], str | None]:
+    async def _recent(self, *, offset: int, limit: int) -> tuple[Page[Track], str | None]:
         """A page of the customer's tracks, newest first, and the server's ``Date`` header.
 
         Sent once (no retries): reconciliation reads the server's clock from the answer.
         """
         params = {"offset": offset, "limit": limit, "order": "desc", "order_by": "created_at"}
-        response = await self._client.request(
-            "GET", "/public/tracks", params=params, max_retries=0
-        )
+        response = await self._client.request("GET", "/public/tracks", params=params, max_retries=0)
         return _TRACK_PAGE.decode(response.content), response.headers.get("date")
 
     @property

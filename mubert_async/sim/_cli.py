@@ -210,6 +210,18 @@ def _fault_options(group: argparse._ArgumentGroup) -> None:
         help="delay of slow answers (default 2)",
     )
     rate("--malformed-rate", "process, then answer 200 with a body that is not JSON")
+    rate(
+        "--late-commit-rate",
+        "share of track creates stored --late-commit-delay seconds after they arrive, "
+        "then answered (a client with a shorter timeout gives up first)",
+    )
+    group.add_argument(
+        "--late-commit-delay",
+        type=_seconds,
+        default=2.0,
+        metavar="S",
+        help="how late those creates are stored (default 2)",
+    )
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
@@ -222,8 +234,10 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
             reset=args.reset_rate,
             slow=args.slow_rate,
             malformed=args.malformed_rate,
+            late_commit=args.late_commit_rate,
             retry_after=args.retry_after,
             slow_delay=args.slow_delay,
+            late_commit_delay=args.late_commit_delay,
         )
     except ValueError as exc:
         parser.error(str(exc))

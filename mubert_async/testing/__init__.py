@@ -28,11 +28,12 @@ from ._clock import ManualClock
 from ._fake import FakeMubert
 from ._faults import Fault, FaultSet
 from ._model import FakeCustomer, FakeStats
-from ._policies import FAST_POLL, FAST_RETRY
+from ._policies import FAST_POLL, FAST_RECONCILE, FAST_RETRY
 from ._transport import FakeTransport
 
 __all__ = [
     "FAST_POLL",
+    "FAST_RECONCILE",
     "FAST_RETRY",
     "FakeCustomer",
     "FakeMubert",

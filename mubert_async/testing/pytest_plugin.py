@@ -3,7 +3,8 @@
 ``mubert_fake`` (a ``FakeMubert`` on ``mubert_clock``, a ``ManualClock``),
 ``mubert_client`` (a ``MubertClient`` of a customer of that fake) and ``mubert_service``
 (a ``MubertServiceClient`` of its company) retry and poll after milliseconds instead of
-seconds (``FAST_RETRY``, ``FAST_POLL``). Nothing here is autouse and nothing is imported
+seconds (``FAST_RETRY``, ``FAST_POLL``), and resend a lost create after one look
+(``FAST_RECONCILE``: the fake stores every create at once). Nothing here is autouse and nothing is imported
 before a fixture is requested, so the plugin costs nothing in test runs that do not use it.
 
 The fixtures are synchronous: they work the same under pytest-asyncio and anyio's plugin.
@@ -47,9 +48,9 @@ def mubert_fake(mubert_clock: ManualClock) -> FakeMubert:
 @pytest.fixture
 def mubert_client(mubert_fake: FakeMubert) -> MubertClient:
     """A ``MubertClient`` of ``mubert_fake``'s default customer, with fast retries and polls."""
-    from mubert_async.testing import FAST_POLL, FAST_RETRY
+    from mubert_async.testing import FAST_POLL, FAST_RECONCILE, FAST_RETRY
 
-    return mubert_fake.client(retry=FAST_RETRY, poll=FAST_POLL)
+    return mubert_fake.client(retry=FAST_RETRY, poll=FAST_POLL, reconcile=FAST_RECONCILE)
 
 
 @pytest.fixture
