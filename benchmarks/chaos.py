@@ -25,6 +25,8 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import io
+import random
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -33,6 +35,7 @@ from typing import Any
 from mubert_async import (
     GenerationFailedError,
     GenerationResult,
+    InvalidRequestError,
     LinkExpiredError,
     MubertClient,
     MubertError,
@@ -50,6 +53,9 @@ TIMEOUT = 0.5
 """Seconds per HTTP request in chaos runs; 'slow' answers take twice that."""
 POLL = PollPolicy(initial_delay=0.05, min_interval=0.02, max_interval=0.2)
 RETRY = RetryPolicy(initial_delay=0.02, max_delay=0.2)
+CREATE = r"/public/tracks$"
+LATE_FACTORS = (0.5, 1.0, 2.0, 4.0)
+"""Late commits, in client timeouts: the default settle horizon is 4 of them."""
 
 
 @dataclasses.dataclass
@@ -125,6 +131,17 @@ def _expiring_token(fake: FakeMubert, customer: FakeCustomer, run: Run) -> None:
     fake.set_customer(customer, access_expired_at=time.time() + halfway)
 
 
+def _late_commit(factor: float) -> Arrange:
+    """A share of creates (the fault rate) stored ``factor`` client timeouts after arriving."""
+
+    def arrange(fake: FakeMubert, customer: FakeCustomer, run: Run) -> None:
+        fault = Fault.late_commit(factor * TIMEOUT, method="POST", path=CREATE, times=None)
+        fault.rate = run.rate
+        fake.faults.add(fault)
+
+    return arrange
+
+
 def _storm(fake: FakeMubert, customer: FakeCustomer, run: Run) -> None:
     fake.set_license_limits(max_concurrent_track_generations=run.c)
 
@@ -176,6 +193,10 @@ SCENARIOS: list[Scenario] = [
         must_succeed=lambda run, results: sum(r.ok for r in results),
     ),
     Scenario("all of the above faults at once", _all_at_once),
+    *(
+        Scenario(f"creates committed {factor:g}x the timeout late", _late_commit(factor))
+        for factor in LATE_FACTORS
+    ),
 ]
 
 
@@ -261,7 +282,7 @@ async def _duplicates(fake: FakeMubert, customer: FakeCustomer, n: int, name: st
     counts: collections.Counter[str] = collections.Counter()
     async with fake.client(customer) as client:
         async for track in client.tracks.iter(page_size=500):
-            if track.prompt and track.prompt.startswith(f"chaos {name} #"):
+            if track.prompt and track.prompt.startswith((f"chaos {name} #", f"{name} #")):
                 counts[track.prompt] += 1
     return sum(count - 1 for count in counts.values())
 
@@ -288,6 +309,86 @@ async def expiring_links(*, n: int, mode: str) -> tuple[int, int]:
                 except LinkExpiredError:
                     expired += 1
     return len(done), expired
+
+
+@dataclasses.dataclass
+class Misuse:
+    """What a careless consumer got: held-run breaks, a raising progress bar, bad items."""
+
+    mode: str
+    good: int
+    bad: int
+    delivered_good: int = 0
+    reported_bad: int = 0
+    breaks: int = 0
+    tasks_left: int = 0
+    duplicated: int = 0
+
+    @property
+    def clean(self) -> bool:
+        """Every good item delivered, every bad one reported, nothing left running."""
+        return (
+            self.delivered_good == self.good
+            and self.reported_bad == self.bad
+            and not self.tasks_left
+            and not self.duplicated
+        )
+
+
+def _bad_items(i: int) -> Any:
+    closed = io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(60 * 1024))
+    closed.close()
+    return (
+        {"duration": 1, "prompt": f"too short {i}"},
+        TrackRequest(5, image=closed),
+        f"not a request {i}",
+        {"duration": 5, "promt": "typo"},
+    )[i % 4]
+
+
+async def misuse(*, n: int, c: int, mode: str, seed: int = 1) -> Misuse:
+    """A batch with 10 % bad items, a progress callback that raises, and a consumer that
+    breaks out every few results (holding the run) and comes back later."""
+    rng = random.Random(seed)
+    fake = FakeMubert(generation_time=GENERATION_TIME, seed=seed, record_requests=False)
+    customer = fake.add_customer("misuse")
+    bad = {i for i in range(n) if i % 10 == 9}
+    items = [
+        _bad_items(i) if i in bad else TrackRequest(5, prompt=f"misuse #{i}") for i in range(n)
+    ]
+    outcome = Misuse(mode, good=n - len(bad), bad=len(bad))
+    calls = 0
+
+    def progress(_: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls % 7 == 0:
+            raise RuntimeError("the progress bar broke")
+
+    before = {t for t in asyncio.all_tasks() if not t.done()}
+    async with _client(fake, customer, mode, c) as client:
+        run = client.tracks.generate_many(items, progress=progress)
+        seen = 0
+        while seen < n:
+            pulls = rng.randint(1, 8)
+            async for result in run:
+                seen += 1
+                if result.index in bad:
+                    outcome.reported_bad += isinstance(result.error, InvalidRequestError)
+                else:
+                    outcome.delivered_good += result.ok
+                pulls -= 1
+                if not pulls:
+                    break  # the run is still referenced: it pauses, nothing new is created
+            else:
+                break
+            outcome.breaks += 1
+            await asyncio.sleep(rng.uniform(0, 2 * GENERATION_TIME))
+        await run.aclose()
+    await asyncio.sleep(0)
+    outcome.tasks_left = len({t for t in asyncio.all_tasks() if not t.done()} - before)
+    outcome.duplicated = await _duplicates(fake, customer, n, "misuse")
+    return outcome
 
 
 async def table(*, n: int, c: int, rate: float, modes: list[str]) -> list[Outcome]:
@@ -335,6 +436,14 @@ async def _main(args: argparse.Namespace) -> int:
     outcomes = await table(n=args.n, c=args.concurrency, rate=args.rate, modes=modes)
     print()
     print(render(outcomes, args.rate))
+    for mode in modes:
+        m = await misuse(n=args.n, c=args.concurrency, mode=mode)
+        print(
+            f"\nmisuse ({mode}): {m.good} good items, {m.delivered_good} delivered; {m.bad} bad "
+            f"items, {m.reported_bad} reported; {m.breaks} held-run breaks; raising progress "
+            f"callback; {m.tasks_left} tasks left; {m.duplicated} duplicated: "
+            f"{'clean' if m.clean else 'BROKEN'}"
+        )
     for mode in modes:
         attempts, expired = await expiring_links(n=min(args.n, 20), mode=mode)
         print(

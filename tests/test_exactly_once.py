@@ -154,7 +154,7 @@ async def test_a_date_without_a_usable_zone_is_taken_as_utc(zone: str) -> None:
 async def test_break_with_the_run_held_stops_new_creates() -> None:
     fake = FakeMubert(generation_time=0.05)
     async with client_of(fake) as client:
-        requests = [TrackRequest(30, prompt=f"p{i}") for i in range(500)]
+        requests = [TrackRequest(30, prompt=f"p{i}") for i in range(100)]
         run = client.tracks.generate_many(requests, concurrency=8)
         async for _ in run:
             break
@@ -311,8 +311,8 @@ async def test_a_plain_create_in_flight_is_not_adopted_by_a_reconciliation() -> 
     fake.faults.add(
         Fault.reset(after_processing=False, delay=0.1, method="POST", path=CREATE, times=1)
     )
-    fake.faults.add(Fault.slow(0.4, method="POST", path=CREATE, times=1))
-    async with client_of(fake, timeout=2.0) as client:
+    fake.faults.add(Fault.slow(0.3, method="POST", path=CREATE, times=1))
+    async with client_of(fake, timeout=0.4) as client:
 
         async def plain() -> str:
             await anyio.sleep(0.01)
