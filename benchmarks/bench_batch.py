@@ -24,12 +24,20 @@ is no /proc), and for the SDK "x vs naive" = naive makespan / SDK makespan. Targ
 printed beside the figures; nothing about time is asserted. A plain-text table and a
 markdown table (for the README) are printed at the end.
 
+``--shapes`` also runs the SDK against generation times of other shapes, each with
+its own ideal (the makespan of the same requests, in the same order, on C slots with
+no overhead at all): ``constant`` (L whatever the duration, durations spread over
+20-60 s), ``proportional`` (L x duration / 40 s) and ``mixed`` (half fixed, half
+proportional, with +-20 % noise per request). Targets: makespan/ideal <= 1.05 and
+<= 1.5 polls per track.
+
 ``--big`` runs N=10,000, C=1,000, L=1 s, memory transport, SDK only (target: peak RSS
 growth <= 150 MB).
 
     python benchmarks/bench_batch.py [--n 200] [--c 8] [--latency 0.5]
                                      [--modes memory,http] [--no-naive]
     python benchmarks/bench_batch.py --big
+    python benchmarks/bench_batch.py --shapes constant,proportional,mixed --no-naive
     python benchmarks/bench_batch.py --n 24 --c 4 --latency 0.2      # CI size
 """
 
@@ -42,6 +50,7 @@ import math
 import os
 import sys
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -68,6 +77,45 @@ TARGET_RATIO = 1.10
 TARGET_SPEEDUP = 1.5
 TARGET_POLLS = 3.0
 TARGET_BIG_RSS_MB = 150.0
+TARGET_SHAPE_RATIO = 1.05
+TARGET_SHAPE_POLLS = 1.5
+SHAPES = ("constant", "proportional", "mixed")
+MEAN_DURATION = 40
+
+
+def shape_durations(n: int) -> list[int]:
+    """Requested durations spread evenly over 20-60 s, in a scrambled order."""
+    return [20 + (i * 37) % 41 for i in range(n)]
+
+
+def shape_time(shape: str, latency: float) -> Callable[[dict[str, object]], float]:
+    """The fake's generation time for ``shape``, averaging about ``latency`` seconds."""
+
+    def timing(fields: dict[str, object]) -> float:
+        duration = float(fields["duration"])  # type: ignore[arg-type]
+        if shape == "constant":
+            return latency
+        if shape == "proportional":
+            return latency * duration / MEAN_DURATION
+        # mixed: half fixed, half per second, and a deterministic +-20 % per request
+        noise = (zlib.crc32(str(fields.get("prompt")).encode()) % 4001) / 10_000 - 0.2
+        return latency * (0.5 + 0.5 * duration / MEAN_DURATION) * (1 + noise)
+
+    return timing
+
+
+def list_schedule(times: list[float], c: int) -> float:
+    """The makespan of ``times`` started in order on ``c`` slots with no overhead."""
+    import heapq
+
+    slots = [0.0] * c
+    end = 0.0
+    for t in times:
+        start = heapq.heappop(slots)
+        heapq.heappush(slots, start + t)
+        end = max(end, start + t)
+    return end
+
 
 # -- memory ----------------------------------------------------------------------------
 
@@ -155,9 +203,13 @@ class Row:
     failure_samples: list[str] = field(default_factory=list)
     speedup: float | None = None  # SDK rows: naive makespan / SDK makespan
     big: bool = False
+    shape: str = "flat"
+    shape_ideal: float | None = None
 
     @property
     def ideal(self) -> float:
+        if self.shape_ideal is not None:
+            return self.shape_ideal
         return math.ceil(self.n / self.c) * self.latency
 
     @property
@@ -173,6 +225,12 @@ class Row:
         if self.approach != "SDK":
             return []
         missed: list[str] = []
+        if self.shape != "flat":
+            if self.ratio > TARGET_SHAPE_RATIO:
+                missed.append(f"makespan/ideal {self.ratio:.3f} > {TARGET_SHAPE_RATIO:.2f}")
+            if self.polls_per_track > TARGET_SHAPE_POLLS:
+                missed.append(f"polls/track {self.polls_per_track:.2f} > {TARGET_SHAPE_POLLS:g}")
+            return missed
         # The makespan target is set for N=200, C=8, L=0.5; the big run is about memory.
         if self.ratio > TARGET_RATIO and not self.big:
             missed.append(f"makespan/ideal {self.ratio:.3f} > {TARGET_RATIO:.2f}")
@@ -191,8 +249,9 @@ class Row:
         return missed
 
 
-def _new_fake(c: int, latency: float) -> FakeMubert:
-    fake = FakeMubert(generation_time=latency, record_requests=False)
+def _new_fake(c: int, latency: float, shape: str = "flat") -> FakeMubert:
+    timing = latency if shape == "flat" else shape_time(shape, latency)
+    fake = FakeMubert(generation_time=timing, record_requests=False)
     fake.set_license_limits(max_concurrent_track_generations=c)
     return fake
 
@@ -202,7 +261,12 @@ Approach = Callable[[MubertClient, Row], Awaitable[None]]
 
 async def _sdk(client: MubertClient, row: Row) -> None:
     """``generate_many`` over N prompt requests, counting results that are not ok."""
-    requests = [TrackRequest(DURATION, prompt=f"p{i}") for i in range(row.n)]
+    if row.shape == "flat":
+        requests = [TrackRequest(DURATION, prompt=f"p{i}") for i in range(row.n)]
+    else:
+        requests = [TrackRequest(d, prompt=f"p{i}") for i, d in enumerate(shape_durations(row.n))]
+        timing = shape_time(row.shape, row.latency)
+        row.shape_ideal = list_schedule([timing(r.fields()) for r in requests], row.c)
     results = 0
     async for result in client.tracks.generate_many(requests):
         results += 1
@@ -239,11 +303,13 @@ async def _naive(client: MubertClient, row: Row) -> None:
                 row.failure_samples.append(f"#{i}: {outcome!r}")
 
 
-async def _measure(mode: str, approach: str, n: int, c: int, latency: float, big: bool) -> Row:
+async def _measure(
+    mode: str, approach: str, n: int, c: int, latency: float, big: bool, shape: str = "flat"
+) -> Row:
     """Run one approach against a fresh fake in one transport mode."""
-    row = Row(mode, approach, n, c, latency, big=big)
+    row = Row(mode, approach, n, c, latency, big=big, shape=shape)
     run: Approach = _sdk if approach == "SDK" else _naive
-    fake = _new_fake(c, latency)
+    fake = _new_fake(c, latency, shape)
     runner: web.AppRunner | None = None
     if mode == "memory":
         client = fake.client(max_concurrent_generations=c)
@@ -276,6 +342,7 @@ async def _measure(mode: str, approach: str, n: int, c: int, latency: float, big
 HEADERS = (
     "mode",
     "approach",
+    "shape",
     "N",
     "C",
     "L s",
@@ -295,6 +362,7 @@ def _cells(row: Row) -> list[str]:
     return [
         row.mode,
         row.approach,
+        row.shape,
         str(row.n),
         str(row.c),
         f"{row.latency:g}",
@@ -321,8 +389,9 @@ def _target_cells(big: bool) -> list[str]:
         "",
         "",
         "",
-        f"<= {TARGET_RATIO:.2f}",
-        f"<= {TARGET_POLLS:g}",
+        "",
+        f"<= {TARGET_RATIO:.2f} (shapes {TARGET_SHAPE_RATIO:.2f})",
+        f"<= {TARGET_POLLS:g} (shapes {TARGET_SHAPE_POLLS:g})",
         "0",
         "<= C",
         rss,
@@ -376,6 +445,11 @@ async def _main(args: argparse.Namespace) -> list[Row]:
             sdk = by_approach["SDK"]
             sdk.speedup = by_approach["naive"].makespan / sdk.makespan
         rows.extend(by_approach.values())
+        for shape in args.shapes:
+            print(f"running {mode}/SDK shape {shape}: N={args.n} C={args.c} ...", flush=True)
+            row = await _measure(mode, "SDK", args.n, args.c, args.latency, False, shape)
+            print(f"  makespan {row.makespan:.2f} s, {row.failures} failed", flush=True)
+            rows.append(row)
     return rows
 
 
@@ -391,6 +465,11 @@ def _parse() -> argparse.Namespace:
     )
     parser.add_argument("--no-naive", action="store_true", help="skip the hand-written baseline")
     parser.add_argument(
+        "--shapes",
+        default="",
+        help=f"also run the SDK on these generation-time shapes: {','.join(SHAPES)}",
+    )
+    parser.add_argument(
         "--big",
         action="store_true",
         help="N=10,000, C=1,000, L=1 s, memory transport, SDK only (RSS target <= 150 MB)",
@@ -400,6 +479,9 @@ def _parse() -> argparse.Namespace:
         args.n, args.c, args.latency = 10_000, 1_000, 1.0
         args.modes, args.no_naive = "memory", True
     args.modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    args.shapes = [shape.strip() for shape in args.shapes.split(",") if shape.strip()]
+    if set(args.shapes) - set(SHAPES):
+        parser.error(f"--shapes takes a comma-separated subset of {','.join(SHAPES)}")
     unknown = sorted(set(args.modes) - set(MODES))
     if unknown or not args.modes:
         parser.error(f"--modes takes a comma-separated subset of {','.join(MODES)}")

@@ -136,6 +136,7 @@ class GenerationEngine:
                 if last is None:
                     last = await tracks.get(track)
                 expected = self.times.expected(last.duration)
+                spread = self.times.spread(last.duration)
                 delay = self.poll.first_delay(expected)
                 polls = 0
                 if last.status == GenerationStatus.DONE and last.url is None:
@@ -143,7 +144,7 @@ class GenerationEngine:
                 while last.status not in (GenerationStatus.DONE, GenerationStatus.FAILED):
                     await _sleep(delay)
                     polls += 1
-                    delay = self.poll.next_delay(polls, expected)
+                    delay = self.poll.next_delay(polls, expected, spread)
                     try:
                         last = await tracks.get(last.id)
                     except _IncompleteTrack:

@@ -25,7 +25,7 @@ class PollPolicy:
     """
 
     initial_delay: float = 0.25
-    min_interval: float = 0.2
+    min_interval: float = 0.05
     max_interval: float = 10.0
     backoff: float = 1.6
     jitter: float = 0.03
@@ -36,9 +36,13 @@ class PollPolicy:
         base = self.initial_delay if expected is None else expected * (1 + self.margin)
         return self._jittered(min(self.max_interval, base))
 
-    def next_delay(self, polls: int, expected: float | None) -> float:
-        """Seconds to the next poll after ``polls`` polls found the track still processing."""
-        step = self.initial_delay if expected is None else expected / 10
+    def next_delay(self, polls: int, expected: float | None, spread: float | None = None) -> float:
+        """Seconds to the next poll after ``polls`` polls found the track still processing.
+
+        ``spread`` (seconds) is how far generations usually land from the expected
+        time: the first retry waits that long, so a noisy service costs one more poll.
+        """
+        step = spread or (self.initial_delay if expected is None else expected / 10)
         base = max(self.min_interval, step) * self.backoff ** max(0, polls - 1)
         return self._jittered(min(self.max_interval, base))
 
@@ -56,6 +60,8 @@ _SETTLED = 5
 """Samples after which outliers are judged against the prediction."""
 _SPREAD = 1.15
 """Durations closer than this ratio cannot tell a per-second cost from a fixed one."""
+_SPREAD_QUANTILE = 0.75
+"""How late (relative to the fit) the generations that are late usually are."""
 
 
 class GenerationTimes:
@@ -72,7 +78,7 @@ class GenerationTimes:
 
     def __init__(self) -> None:
         self._samples: deque[tuple[int, float]] = deque(maxlen=_WINDOW)
-        self._fit: tuple[float, float] | None = None
+        self._fit: tuple[float, float, float] | None = None
         self.samples = 0
 
     def observe(self, seconds: float, duration: int | None) -> None:
@@ -91,10 +97,27 @@ class GenerationTimes:
         """Seconds a generation of ``duration`` seconds is expected to take (None: unknown)."""
         if not self._samples or not duration:
             return None
-        if self._fit is None:
-            self._fit = _fit(self._samples)
-        base, rate = self._fit
+        base, rate, _ = self._fitted()
         return max(0.0, base + rate * duration)
+
+    def spread(self, duration: int | None) -> float | None:
+        """Seconds after ``expected`` by which the late ones are usually done (None: unknown)."""
+        expected = self.expected(duration)
+        if expected is None or self.samples < _SETTLED:
+            return None
+        return expected * self._fitted()[2]
+
+    def _fitted(self) -> tuple[float, float, float]:
+        if self._fit is None:
+            base, rate = _fit(self._samples)
+            late = sorted(
+                max(0.0, s / predicted - 1)
+                for d, s in self._samples
+                if (predicted := base + rate * d) > 0
+            )
+            relative = late[int(_SPREAD_QUANTILE * (len(late) - 1))] if late else 0.0
+            self._fit = (base, rate, relative)
+        return self._fit
 
 
 def _fit(samples: deque[tuple[int, float]]) -> tuple[float, float]:

@@ -4,8 +4,9 @@
 ``mubert_client`` (a ``MubertClient`` of a customer of that fake) and ``mubert_service``
 (a ``MubertServiceClient`` of its company) retry and poll after milliseconds instead of
 seconds (``FAST_RETRY``, ``FAST_POLL``), and resend a lost create after one look
-(``FAST_RECONCILE``: the fake stores every create at once). Nothing here is autouse and nothing is imported
-before a fixture is requested, so the plugin costs nothing in test runs that do not use it.
+(``FAST_RECONCILE``: the fake stores every create at once). Nothing here is autouse
+and nothing is imported before a fixture is requested, so the plugin costs nothing in
+test runs that do not use it.
 
 The fixtures are synchronous: they work the same under pytest-asyncio and anyio's plugin.
 The clients need no closing (the fake's transport holds no connections).
