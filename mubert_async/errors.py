@@ -5,7 +5,8 @@
     MubertError
     ├── InvalidRequestError (also a ValueError)   bad input caught before anything is sent
     ├── TransportError                            connection failed / reset / malformed response
-    │   └── RequestTimeout
+    │   ├── RequestTimeout
+    │   └── CoordinationError                     the shared store (Redis) cannot be reached
     ├── GenerationFailedError                     generation ended in status failed
     ├── GenerationTimeoutError                    wait() ran past its timeout (also a TimeoutError)
     ├── LinkExpiredError                          a track's download URL is past its expired_at
@@ -41,6 +42,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "ConcurrencyLimitError",
+    "CoordinationError",
     "GenerationFailedError",
     "GenerationTimeoutError",
     "InvalidRequestError",
@@ -90,6 +92,17 @@ class TransportError(MubertError):
 
 class RequestTimeout(TransportError):
     """An HTTP request took longer than its timeout."""
+
+
+class CoordinationError(TransportError):
+    """The coordination store (e.g. Redis) could not be reached or answered in time.
+
+    Nothing was sent to Mubert because of it (``sent`` is False): a generation that
+    could not get its slot was never created.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
 
 
 class GenerationFailedError(MubertError):
