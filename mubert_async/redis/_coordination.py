@@ -86,9 +86,11 @@ class RedisSemaphore:
     def __init__(self, coordination: RedisCoordination, name: str, limit: int | None) -> None:
         self._coordination = coordination
         self._name = name
-        self._default = _encode_limit(limit)
+        _encode_limit(limit)  # refuse a bad one now
+        self._seen = False
         tag = f"{{{coordination.namespace}:sem:{name}}}"
-        self._keys = [f"{tag}:{part}" for part in ("leases", "waiters", "groups", "limit", "peak")]
+        parts = ("leases", "waiters", "groups", "limit", "peak", "grace")
+        self._keys = [f"{tag}:{part}" for part in parts]
         self._queue_prefix = f"{tag}:queue:"
         self._limit: int | None = limit
         self._in_flight = 0
@@ -163,8 +165,9 @@ class RedisSemaphore:
         """Run one of the scripts; note the state it reports; True if it names a held lease."""
         coordination = self._coordination
         argv = [
-            coordination._ttl_ms,
-            self._default,
+            *coordination._timing_args,
+            _encode_limit(self._limit),  # stored again should Redis lose it
+            "1" if self._seen else "0",
             coordination._channel,
             self._queue_prefix,
             *args,
@@ -174,6 +177,7 @@ class RedisSemaphore:
         )
         held, self._in_flight, self._peak, limit = (int(value) for value in reply)
         self._limit = None if limit < 0 else limit
+        self._seen = True
         return held == 1
 
     def __repr__(self) -> str:
@@ -239,9 +243,14 @@ class RedisCoordination:
         self._redis = redis
         self.namespace = namespace
         self.lease_ttl = float(lease_ttl)
-        self._ttl_ms = str(int(lease_ttl * 1000))
         self._recheck = min(1.0, lease_ttl / 3)
         self._timeout = min(5.0, max(1.0, lease_ttl / 3))
+        # lease TTL; a waiter's place lasts three missed re-checks; grants held back
+        # after Redis lost its data for as long as a failing renewal takes to retry
+        self._timing_args = [
+            str(int(seconds * 1000))
+            for seconds in (lease_ttl, 3 * self._recheck, self._recheck + self._timeout)
+        ]
         self._channel = f"{namespace}:wake"
         self._scripts = {
             source: redis.register_script(source)
@@ -299,7 +308,7 @@ class RedisCoordination:
 
     async def _call(self, what: str, command: Callable[[], Awaitable[T]]) -> T:
         """Run one Redis command under the timeout, as ``CoordinationError`` if it fails."""
-        if self._closed:
+        if self._closed and what != "release":  # aclose() still gives leases back
             raise CoordinationError("the Redis coordination is closed")
         try:
             async with self._commands:  # never more than the pool has connections for
@@ -352,20 +361,20 @@ class RedisCoordination:
 
     async def _renew_loop(self) -> None:
         """Every ``lease_ttl / 3``, renew the held leases, one script call per semaphore."""
-        period = self.lease_ttl / 3
+        delay = period = self.lease_ttl / 3
         while self._held:
-            await asyncio.sleep(period)
+            await asyncio.sleep(delay)
             by_semaphore: dict[RedisSemaphore, list[RedisLease]] = {}
             for lease in list(self._held.values()):
                 by_semaphore.setdefault(lease._semaphore, []).append(lease)
-            for semaphore, leases in by_semaphore.items():
-                await self._renew(semaphore, leases)
+            renewed = [await self._renew(s, leases) for s, leases in by_semaphore.items()]
+            delay = period if all(renewed) else self._recheck  # failed: retry soon
         self._renewer = None
 
-    async def _renew(self, semaphore: RedisSemaphore, leases: Sequence[RedisLease]) -> None:
+    async def _renew(self, semaphore: RedisSemaphore, leases: Sequence[RedisLease]) -> bool:
         held = [lease for lease in leases if not lease._released]
         if not held:
-            return
+            return True
         try:
             await semaphore._run("renew", _scripts.RENEW, *(lease.id for lease in held))
         except CoordinationError as exc:
@@ -375,10 +384,11 @@ class RedisCoordination:
                     lease._lost = True
                     logger.warning("lost a slot of %s: renewals failed past the TTL", semaphore)
             logger.debug("renewing %d slot(s) of %s failed: %s", len(held), semaphore, exc)
-            return
+            return False
         now = time.monotonic()
         for lease in held:
             lease._renewed = now
+        return True
 
     def __repr__(self) -> str:
         return f"RedisCoordination(namespace={self.namespace!r}, lease_ttl={self.lease_ttl:g})"

@@ -7,12 +7,18 @@ Keys of a semaphore (one hash tag, so one cluster slot):
 - ``groups``  LIST the round of groups with waiters (a group is in it iff its queue is not empty)
 - ``limit``   STRING the shared limit, ``-1`` for unlimited (set on first use from the default)
 - ``peak``    STRING the most leases ever held at once
+- ``grace``   STRING present (with a TTL) while grants are held back after Redis lost its data
 - ``<queue prefix><group>`` LIST the group's waiters, oldest first
 
-ARGV[1] lease TTL (ms), ARGV[2] default limit, ARGV[3] wake-up channel, ARGV[4] queue prefix,
-ARGV[5..] the operation's own arguments. Each script answers ``{result, in_flight, peak, limit}``.
+ARGV[1] lease TTL (ms), ARGV[2] waiter heartbeat TTL (ms), ARGV[3] grace (ms), ARGV[4] the
+limit to store when none is (the caller's last seen one), ARGV[5] "1" if the caller has seen
+this semaphore before, ARGV[6] wake-up channel, ARGV[7] queue prefix, ARGV[8..] the
+operation's own arguments. Each script answers ``{result, in_flight, peak, limit}``.
+
 Granting happens inside the scripts, in fair order, and the granted ids are published on the
-channel so their waiters wake at once.
+channel so their waiters wake at once. When a caller that has seen the semaphore finds no
+limit stored, Redis lost its data (a restart without persistence): grants are held back for
+the grace period so that holders can re-add their leases before anyone else is admitted.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from __future__ import annotations
 __all__ = ["ACQUIRE", "CANCEL", "RELEASE", "RENEW", "SET_LIMIT"]
 
 _COMMON = """
-local leases, waiters, groups, limitkey, peakkey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local ttl, default_limit, channel, qprefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local leases, waiters, groups, limitkey, peakkey, gracekey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local ttl, heartbeat, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local default_limit, seen, channel, qprefix = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -30,6 +38,7 @@ local function current_limit()
   if not value then
     redis.call('SET', limitkey, default_limit)
     value = default_limit
+    if seen == '1' then redis.call('SET', gracekey, '1', 'PX', grace) end
   end
   return tonumber(value)
 end
@@ -57,11 +66,16 @@ local function dispatch(result)
   redis.call('ZREMRANGEBYSCORE', waiters, '-inf', now)
   local limit = current_limit()
   local granted = {}
-  while limit < 0 or redis.call('ZCARD', leases) < limit do
+  local open = redis.call('EXISTS', gracekey) == 0
+  while open and (limit < 0 or redis.call('ZCARD', leases) < limit) do
     local waiter = next_waiter()
     if not waiter then break end
-    redis.call('ZADD', leases, now + ttl, waiter)
-    if waiter ~= result then granted[#granted + 1] = waiter end
+    if waiter == result then
+      redis.call('ZADD', leases, now + ttl, waiter)
+    else  -- held for the waiter until it claims it; a dead one's lapses with its heartbeat
+      redis.call('ZADD', leases, now + heartbeat, waiter)
+      granted[#granted + 1] = waiter
+    end
   end
   local count = redis.call('ZCARD', leases)
   local peak = tonumber(redis.call('GET', peakkey) or '0')
@@ -79,14 +93,16 @@ end
 ACQUIRE = (
     _COMMON
     + """
--- ARGV[5] waiter id, ARGV[6] group: join the line (or keep a place in it), then try
-local id, group = ARGV[5], ARGV[6]
-if not redis.call('ZSCORE', leases, id) then
+-- ARGV[8] waiter id, ARGV[9] group: join the line (or keep a place in it), then try
+local id, group = ARGV[8], ARGV[9]
+if redis.call('ZSCORE', leases, id) then
+  redis.call('ZADD', leases, now + ttl, id)  -- claim the slot handed over
+else
   if not redis.call('ZSCORE', waiters, id) then
     local queue = qprefix .. group
     if redis.call('RPUSH', queue, id) == 1 then redis.call('RPUSH', groups, group) end
   end
-  redis.call('ZADD', waiters, now + ttl, id)
+  redis.call('ZADD', waiters, now + heartbeat, id)
 end
 return dispatch(id)
 """
@@ -96,8 +112,8 @@ return dispatch(id)
 CANCEL = (
     _COMMON
     + """
--- ARGV[5] waiter id, ARGV[6] group: leave the line, giving back a slot handed over meanwhile
-local id, group = ARGV[5], ARGV[6]
+-- ARGV[8] waiter id, ARGV[9] group: leave the line, giving back a slot handed over meanwhile
+local id, group = ARGV[8], ARGV[9]
 local queue = qprefix .. group
 redis.call('ZREM', leases, id)
 redis.call('ZREM', waiters, id)
@@ -110,8 +126,8 @@ return dispatch(nil)
 RELEASE = (
     _COMMON
     + """
--- ARGV[5] lease id
-redis.call('ZREM', leases, ARGV[5])
+-- ARGV[8] lease id
+redis.call('ZREM', leases, ARGV[8])
 return dispatch(nil)
 """
 )
@@ -119,8 +135,8 @@ return dispatch(nil)
 RENEW = (
     _COMMON
     + """
--- ARGV[5..] lease ids held: push their expiry on (re-adding any that Redis lost)
-for i = 5, #ARGV do redis.call('ZADD', leases, now + ttl, ARGV[i]) end
+-- ARGV[8..] lease ids held: push their expiry on (re-adding any that Redis lost)
+for i = 8, #ARGV do redis.call('ZADD', leases, now + ttl, ARGV[i]) end
 return dispatch(nil)
 """
 )
@@ -128,8 +144,8 @@ return dispatch(nil)
 SET_LIMIT = (
     _COMMON
     + """
--- ARGV[5] the new limit (-1: unlimited)
-redis.call('SET', limitkey, ARGV[5])
+-- ARGV[8] the new limit (-1: unlimited)
+redis.call('SET', limitkey, ARGV[8])
 return dispatch(nil)
 """
 )
