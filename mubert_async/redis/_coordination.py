@@ -198,6 +198,7 @@ class RedisTimings:
             async with self._coordination._redis.pipeline(transaction=True) as pipe:
                 pipe.rpush(self._key, f"{int(duration)} {float(seconds)!r}")
                 pipe.ltrim(self._key, -TIMINGS_WINDOW, -1)
+                pipe.expire(self._key, 7 * 24 * 3600)  # forgotten after a week unused
                 await pipe.execute()
 
         await self._coordination._call("timings.add", push)

@@ -7,6 +7,7 @@ Keys of a semaphore (one hash tag, so one cluster slot):
 - ``groups``  LIST the round of groups with waiters (a group is in it iff its queue is not empty)
 - ``limit``   STRING the shared limit, ``-1`` for unlimited (set on first use from the default)
 - ``peak``    STRING the most leases ever held at once
+  (both expire after a week without use; the other keys vanish when empty)
 - ``grace``   STRING present (with a TTL) while grants are held back after Redis lost its data
 - ``<queue prefix><group>`` LIST the group's waiters, oldest first
 
@@ -32,6 +33,7 @@ local ttl, heartbeat, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARG
 local default_limit, seen, channel, qprefix = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local idle = 7 * 24 * 3600 * 1000
 
 local function current_limit()
   local value = redis.call('GET', limitkey)
@@ -84,6 +86,8 @@ local function dispatch(result)
     redis.call('SET', peakkey, peak)
   end
   if #granted > 0 then redis.call('PUBLISH', channel, table.concat(granted, ' ')) end
+  redis.call('PEXPIRE', limitkey, idle)  -- a semaphore unused for a week is forgotten
+  redis.call('PEXPIRE', peakkey, idle)
   local lease = 0
   if result ~= nil and redis.call('ZSCORE', leases, result) then lease = 1 end
   return {lease, count, peak, limit}
