@@ -130,10 +130,11 @@ class RedisSemaphore:
         await coordination._listen()
         id = uuid.uuid4().hex
         failing_since: float | None = None
-        joined = False
+        joined = sent = False
         try:
             while True:
                 woken = coordination._wakers[id] = anyio.Event()
+                sent = True
                 try:
                     granted = await self._run("acquire", _scripts.ACQUIRE, id, group)
                 except CoordinationError:
@@ -150,9 +151,9 @@ class RedisSemaphore:
                     await woken.wait()
         except BaseException:
             coordination._wakers.pop(id, None)
-            if joined:
-                # leave the line and give back a slot granted just now; if Redis cannot
-                # be reached, the place and any such slot expire after the TTL
+            if sent:
+                # leave the line and give back a slot granted just now (even by a script
+                # whose answer never came); if Redis cannot be reached, they expire
                 with anyio.CancelScope(shield=True), contextlib.suppress(CoordinationError):
                     await self._run("cancel", _scripts.CANCEL, id, group)
             raise
@@ -221,7 +222,8 @@ class RedisCoordination:
     """Limits, fair waiting and timings shared through Redis by every process using it.
 
     ``redis`` is a ``redis.asyncio.Redis`` the caller owns (and closes); processes that
-    share a license use the same Redis and ``namespace``. ``lease_ttl`` is how long a
+    share a license use the same Redis and ``namespace``; use it within one event loop
+    (like the ``redis`` client itself). ``lease_ttl`` is how long a
     dead worker's slots stay taken; held slots are renewed every ``lease_ttl / 3``.
     Each Redis command is given ``min(5, max(1, lease_ttl / 3))`` seconds before
     ``CoordinationError`` is raised; at most 64 run at once (fewer for a smaller
@@ -326,7 +328,7 @@ class RedisCoordination:
         """Start the wake-up listener (once) and give it a moment to subscribe."""
         if self._listener is None and not self._closed:
             self._listener = asyncio.create_task(self._wake_loop(), name="mubert-redis-wake")
-        with anyio.move_on_after(self._timeout):
+        with anyio.move_on_after(0.5):  # not longer: the re-checks cover a late start
             await self._subscribed.wait()
 
     async def _wake_loop(self) -> None:
@@ -341,6 +343,8 @@ class RedisCoordination:
                         self._wake(message["data"])
             except (RedisError, OSError) as exc:
                 logger.debug("Redis wake-up listener failed (%s); retrying", exc)
+            except Exception:  # keep waking waiters whatever happened
+                logger.exception("Redis wake-up listener failed; retrying")
             finally:
                 self._subscribed.clear()
                 with anyio.CancelScope(shield=True), anyio.move_on_after(self._timeout):
@@ -378,7 +382,7 @@ class RedisCoordination:
             return True
         try:
             await semaphore._run("renew", _scripts.RENEW, *(lease.id for lease in held))
-        except CoordinationError as exc:
+        except Exception as exc:  # CoordinationError, or anything else: keep renewing
             now = time.monotonic()
             for lease in held:
                 if now - lease._renewed > self.lease_ttl and not lease._lost:

@@ -21,6 +21,12 @@ from mubert_async.redis import RedisCoordination, RedisLease, RedisSemaphore
 
 HOLDER = Path(__file__).with_name("holder_process.py")
 MakeRedis = Callable[..., RedisCoordination]
+BUSY_SCRIPT = """
+local function ms() local t = redis.call('TIME') return t[1] * 1000 + t[2] / 1000 end
+local start = ms()
+while ms() - start < tonumber(ARGV[1]) do end
+return 1
+"""
 
 
 async def lease_score(semaphore: RedisSemaphore, lease: RedisLease) -> float | None:
@@ -109,6 +115,28 @@ async def test_a_release_wakes_a_waiter_elsewhere_at_once(make_redis: MakeRedis)
     latency = woken[0] - released
     print(f"\nwake-up after a release in another client: {latency * 1000:.1f} ms")
     assert latency < 0.5  # pub/sub, not the 1 s re-check
+
+
+async def test_cancelled_while_its_first_script_is_pending_leaks_no_slot(
+    make_redis: MakeRedis, redis_url: str
+) -> None:
+    semaphore = make_redis(lease_ttl=30.0).semaphore("license", limit=1)
+    await (await semaphore.acquire()).release()  # the listener is up
+    admin = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        busy = asyncio.ensure_future(admin.eval(BUSY_SCRIPT, 0, 400))  # Redis busy 0.4 s
+        await asyncio.sleep(0.05)
+        task = asyncio.ensure_future(semaphore.acquire())
+        await asyncio.sleep(0.1)  # its script is sent; Redis runs it once it is free
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await busy
+    finally:
+        await admin.aclose()
+    with anyio.fail_after(3):  # not the 30 s TTL: the slot its script took was given back
+        lease = await make_redis().semaphore("license", limit=1).acquire()
+    await lease.release()
 
 
 async def test_unreachable_redis_is_a_coordination_error_not_a_hang() -> None:
