@@ -9,10 +9,26 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["TIMINGS_WINDOW", "Coordination", "Lease", "SharedSemaphore", "SharedTimings"]
+from ..errors import InvalidRequestError
+
+__all__ = [
+    "TIMINGS_WINDOW",
+    "Coordination",
+    "Lease",
+    "SharedSemaphore",
+    "SharedTimings",
+    "check_limit",
+]
 
 TIMINGS_WINDOW = 48
 """How many (duration, seconds) samples a ``SharedTimings`` keeps: the newest ones."""
+
+
+def check_limit(limit: int | None) -> int | None:
+    """``limit`` if it is a semaphore limit (a whole number >= 0, or None for unlimited)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise InvalidRequestError("limit", f"must be a whole number >= 0 or None, got {limit!r}")
+    return limit
 
 
 @runtime_checkable

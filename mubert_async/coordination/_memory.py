@@ -7,8 +7,7 @@ from collections import deque
 
 import anyio
 
-from ..errors import InvalidRequestError
-from ._base import TIMINGS_WINDOW
+from ._base import TIMINGS_WINDOW, check_limit
 from ._fair import FairQueue
 
 __all__ = ["InProcessCoordination", "MemoryLease", "MemorySemaphore", "MemoryTimings"]
@@ -145,8 +144,5 @@ class InProcessCoordination:
 
 
 def _capacity(limit: int | None) -> float:
-    if limit is None:
-        return math.inf
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise InvalidRequestError("limit", f"must be a whole number >= 0 or None, got {limit!r}")
-    return float(limit)
+    limit = check_limit(limit)
+    return math.inf if limit is None else float(limit)

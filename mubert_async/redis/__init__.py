@@ -12,7 +12,7 @@ from __future__ import annotations
 
 try:
     import redis.asyncio  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
+except ImportError as exc:
     raise ImportError(
         "mubert_async.redis needs the redis extra: pip install 'mubert-async[redis]'"
     ) from exc

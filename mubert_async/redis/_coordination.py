@@ -31,7 +31,7 @@ import redis.asyncio
 from redis.exceptions import RedisError
 
 from .._logging import logger
-from ..coordination import TIMINGS_WINDOW
+from ..coordination._base import TIMINGS_WINDOW, check_limit
 from ..errors import CoordinationError, InvalidRequestError
 from . import _scripts
 
@@ -400,8 +400,5 @@ class RedisCoordination:
 
 
 def _encode_limit(limit: int | None) -> str:
-    if limit is None:
-        return "-1"
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise InvalidRequestError("limit", f"must be a whole number >= 0 or None, got {limit!r}")
-    return str(limit)
+    limit = check_limit(limit)
+    return "-1" if limit is None else str(limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import signal
 import subprocess
 import sys
@@ -285,3 +286,12 @@ async def test_bad_arguments(kwargs: dict[str, object]) -> None:
             RedisCoordination(client, **kwargs)  # type: ignore[arg-type]
     finally:
         await client.aclose()
+
+
+def test_without_the_extra_the_import_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    for name in [name for name in sys.modules if name.startswith("mubert_async.redis")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(ImportError, match=r"mubert-async\[redis\]"):
+        importlib.import_module("mubert_async.redis")
