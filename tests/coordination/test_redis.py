@@ -295,3 +295,21 @@ def test_without_the_extra_the_import_says_what_to_install(monkeypatch: pytest.M
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r"mubert-async\[redis\]"):
         importlib.import_module("mubert_async.redis")
+
+
+async def test_a_client_that_decodes_responses_works_too(redis_url: str, namespace: str) -> None:
+    client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    coordination = RedisCoordination(client, namespace=namespace)
+    try:
+        semaphore = coordination.semaphore("license", limit=1)
+        held = await semaphore.acquire()
+        waiting = asyncio.ensure_future(semaphore.acquire())
+        await until_queued(semaphore, 1)
+        await held.release()
+        with anyio.fail_after(0.5):  # woken by a str message, not the 1 s re-check
+            await (await waiting).release()
+        await coordination.timings("t").add(30, 2.5)
+        assert await coordination.timings("t").samples() == [(30, 2.5)]
+    finally:
+        await coordination.aclose()
+        await client.aclose()
