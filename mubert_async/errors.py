@@ -6,7 +6,8 @@
     ├── InvalidRequestError (also a ValueError)   bad input caught before anything is sent
     ├── TransportError                            connection failed / reset / malformed response
     │   ├── RequestTimeout
-    │   └── ClientClosedError                     the client (or its transport) was closed
+    │   ├── ClientClosedError                     the client (or its transport) was closed
+    │   └── CoordinationError                     the shared store (Redis) cannot be reached
     ├── CreateOutcomeUnknownError                 a create may have made a track that could not
     │                                             be confirmed; it was not sent again
     ├── GenerationFailedError                     generation ended in status failed
@@ -45,6 +46,7 @@ __all__ = [
     "AuthenticationError",
     "ClientClosedError",
     "ConcurrencyLimitError",
+    "CoordinationError",
     "CreateOutcomeUnknownError",
     "GenerationFailedError",
     "GenerationTimeoutError",
@@ -120,6 +122,17 @@ class CreateOutcomeUnknownError(MubertError):
     def __init__(self, message: str, *, request: Any = None) -> None:
         self.request = request
         super().__init__(message)
+
+
+class CoordinationError(TransportError):
+    """The coordination store (e.g. Redis) could not be reached or answered in time.
+
+    Nothing was sent to Mubert because of it (``sent`` is False): a generation that
+    could not get its slot was never created.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
 
 
 class GenerationFailedError(MubertError):

@@ -1,0 +1,19 @@
+"""Shared concurrency limits and generation timings, in process or across processes.
+
+``InProcessCoordination`` (the default) shares them within one process;
+``mubert_async.redis.RedisCoordination`` (extra ``redis``) across processes and machines.
+"""
+
+from __future__ import annotations
+
+from ._base import TIMINGS_WINDOW, Coordination, Lease, SharedSemaphore, SharedTimings
+from ._memory import InProcessCoordination
+
+__all__ = [
+    "TIMINGS_WINDOW",
+    "Coordination",
+    "InProcessCoordination",
+    "Lease",
+    "SharedSemaphore",
+    "SharedTimings",
+]

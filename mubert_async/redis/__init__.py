@@ -1,0 +1,22 @@
+"""Coordination across processes and machines through Redis (extra ``redis``).
+
+::
+
+    import redis.asyncio
+    from mubert_async.redis import RedisCoordination
+
+    coordination = RedisCoordination(redis.asyncio.Redis.from_url("redis://localhost:6379/0"))
+"""
+
+from __future__ import annotations
+
+try:
+    import redis.asyncio  # noqa: F401
+except ImportError as exc:
+    raise ImportError(
+        "mubert_async.redis needs the redis extra: pip install 'mubert-async[redis]'"
+    ) from exc
+
+from ._coordination import RedisCoordination, RedisLease, RedisSemaphore, RedisTimings
+
+__all__ = ["RedisCoordination", "RedisLease", "RedisSemaphore", "RedisTimings"]
