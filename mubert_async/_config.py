@@ -17,6 +17,8 @@ __all__ = [
     "SERVICE_AUTH",
     "AuthScheme",
     "Credentials",
+    "check_http_url",
+    "is_loopback_host",
     "resolve_base_url",
     "resolve_credentials",
 ]
@@ -91,7 +93,8 @@ def resolve_credentials(
     return Credentials(scheme.id_header, id_value.strip(), scheme.token_header, token_value.strip())
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` (or a name under it) or a loopback IP address."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -100,25 +103,38 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def check_http_url(field: str, url: object) -> str:
+    """``url`` without trailing slashes, if it is a safe absolute http(s) URL to call.
+
+    Only https is accepted, except plain http to a loopback host (127.0.0.0/8, ::1,
+    localhost); no credentials, query, fragment, whitespace or control characters
+    (``urlsplit`` silently drops CR, LF and tab, so they are looked for first).
+    """
+    if not isinstance(url, str):
+        raise InvalidRequestError(field, "must be a string")
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise InvalidRequestError(field, "must not contain whitespace or control characters")
+    try:  # urlsplit raises ValueError for e.g. "http://[" or a netloc NFKC turns into "#"
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        host = ""
+    if not host or parts.scheme not in {"http", "https"}:
+        raise InvalidRequestError(field, f"must be an http(s) URL with a host, got {url!r}")
+    if parts.username or parts.password:
+        raise InvalidRequestError(field, "must not contain credentials")
+    if parts.query or parts.fragment:
+        raise InvalidRequestError(field, "must not contain a query or fragment")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise InvalidRequestError(field, "plain http is only allowed to loopback hosts; use https")
+    return url.rstrip("/")
+
+
 def resolve_base_url(base_url: str | None) -> str:
     """The base URL to use (argument, else ``MUBERT_BASE_URL``, else production).
 
-    Only https is accepted, except plain http to a loopback host (127.0.0.0/8, ::1,
-    localhost) for local simulators.
+    Checked by ``check_http_url``: https, or plain http to a loopback host for local
+    simulators.
     """
     url = base_url if base_url is not None else os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    if not isinstance(url, str):
-        raise InvalidRequestError("base_url", "must be a string")
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host or parts.scheme not in {"http", "https"}:
-        raise InvalidRequestError("base_url", f"must be an http(s) URL with a host, got {url!r}")
-    if parts.username or parts.password:
-        raise InvalidRequestError("base_url", "must not contain credentials")
-    if parts.query or parts.fragment:
-        raise InvalidRequestError("base_url", "must not contain a query or fragment")
-    if parts.scheme == "http" and not _is_loopback(host):
-        raise InvalidRequestError(
-            "base_url", "plain http is only allowed to loopback hosts; use https"
-        )
-    return url.rstrip("/")
+    return check_http_url("base_url", url)
