@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..testing import FakeCustomer, FakeMubert, Fault
+from ..testing import FakeCustomer, FakeMubert, Fault, WebhookFaults
 from ..transport._base import Request
 from ._faults import FaultRates, add_fault_rates
 from ._server import is_loopback, serve
@@ -128,6 +128,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     _generation_options(parser.add_argument_group("generation"))
     _limit_options(parser.add_argument_group("license limits (default: unlimited)"))
     _fault_options(parser.add_argument_group("fault injection (shares of all requests)"))
+    _webhook_options(parser.add_argument_group("webhook deliveries (shares of all deliveries)"))
     return parser
 
 
@@ -210,8 +211,24 @@ def _fault_options(group: argparse._ArgumentGroup) -> None:
     rate("--malformed-rate", "process, then answer 200 with a body that is not JSON")
 
 
+def _webhook_options(group: argparse._ArgumentGroup) -> None:
+    def rate(flag: str, what: str) -> None:
+        group.add_argument(flag, type=_rate, default=0.0, metavar="R", help=f"{what} (default 0)")
+
+    rate("--webhook-loss-rate", "never delivered")
+    rate("--webhook-duplicate-rate", "delivered twice")
+    rate("--webhook-reorder-rate", "held back so that later deliveries overtake them")
+    group.add_argument(
+        "--webhook-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="S",
+        help="seconds every delivery waits before it is sent (default 0)",
+    )
+
+
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse and cross-check; adds ``args.faults`` (a ``FaultRates``). Exits 2 when invalid."""
+    """Parse and cross-check; adds ``args.faults`` and ``args.webhook_faults``; exits 2."""
     args = parser.parse_args(argv)
     try:
         args.faults = FaultRates(
@@ -225,6 +242,12 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         )
     except ValueError as exc:
         parser.error(str(exc))
+    args.webhook_faults = WebhookFaults(
+        loss=args.webhook_loss_rate,
+        duplicate=args.webhook_duplicate_rate,
+        reorder=args.webhook_reorder_rate,
+        delay=args.webhook_delay,
+    )
     return args
 
 
@@ -280,6 +303,7 @@ def _banner(args: argparse.Namespace, fake: FakeMubert) -> str:
         f"  failure rate: {args.failure_rate:.0%} of generations",
         f"  limits: {', '.join(limits) or 'none'}",
         f"  faults: {args.faults.describe()}",
+        f"  webhook deliveries (to loopback webhook_url only): {args.webhook_faults.describe()}",
     ]
     if args.env_file is not None:
         lines.append(f"  credentials also written to {args.env_file}")
@@ -321,7 +345,9 @@ async def run(args: argparse.Namespace, stop: asyncio.Event | None = None) -> No
     with _stop_on_signals(stop):
         fake, customer = build_fake(args)
         log = _log_request if args.verbose else None
-        runner, _ = await serve(fake, args.host, args.port, log=log)
+        runner, _ = await serve(
+            fake, args.host, args.port, log=log, webhook_faults=args.webhook_faults
+        )
         try:
             lines = env_lines(fake, customer)
             if args.env_file is not None:

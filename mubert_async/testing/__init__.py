@@ -25,6 +25,7 @@ from ._fake import FakeMubert
 from ._faults import Fault, FaultSet
 from ._model import FakeCustomer, FakeStats
 from ._transport import FakeTransport
+from ._webhooks import WebhookFaults, WebhookSender
 
 __all__ = [
     "FakeCustomer",
@@ -34,4 +35,6 @@ __all__ = [
     "Fault",
     "FaultSet",
     "ManualClock",
+    "WebhookFaults",
+    "WebhookSender",
 ]

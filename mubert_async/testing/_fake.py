@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio
 
 from ..transport._base import Request, Response
 from . import _handlers_public, _handlers_service, _handlers_tracks
@@ -16,6 +20,7 @@ from ._model import FakeCustomer, FakeStats
 from ._router import Router
 from ._spec import CUSTOMER_STATUSES
 from ._transport import FakeTransport
+from ._webhooks import Post, WebhookFaults, WebhookSender
 
 if TYPE_CHECKING:
     from .. import MubertClient, MubertServiceClient
@@ -29,6 +34,21 @@ DEFAULT_FILES_BASE_URL = "https://storage.fake-mubert.test/tracks"
 def _seeded(seed: int | None, purpose: str) -> int | str | None:
     """Independent but reproducible seeds for each of the fake's random streams."""
     return None if seed is None else f"{seed}:{purpose}"
+
+
+class _Receiver(Protocol):
+    """What ``deliver_webhooks`` needs of a ``WebhookReceiver``."""
+
+    async def handle(self, token: str, body: bytes) -> int: ...
+
+
+def _into(receiver: _Receiver) -> Post:
+    """Deliver to ``receiver`` in process: the URL's last path segment is the token."""
+
+    async def post(url: str, body: bytes) -> int:
+        return await receiver.handle(url.rstrip("/").rsplit("/", 1)[-1], body)
+
+    return post
 
 
 class FakeMubert:
@@ -92,6 +112,7 @@ class FakeMubert:
         """Every request received (when ``record_requests``)."""
         self.record_requests = record_requests
         self._default_customer: FakeCustomer | None = None
+        self._webhook_random = random.Random(_seeded(seed, "webhooks"))
 
     # -- identity and state ------------------------------------------------------------
 
@@ -153,6 +174,50 @@ class FakeMubert:
     def _tick(self) -> None:
         engine = self._engine
         engine.tick(engine.clock())
+
+    def webhook_sender(
+        self, post: Post, *, faults: WebhookFaults | None = None, interval: float = 0.05
+    ) -> WebhookSender:
+        """A ``WebhookSender`` of this fake's deliveries (its ``run()`` delivers until cancelled).
+
+        Each finished generation is delivered once, by whichever sender takes it first.
+        """
+        return WebhookSender(
+            self._engine,
+            self._engine.stats,
+            post,
+            faults=faults,
+            rng=self._webhook_random,
+            interval=interval,
+        )
+
+    @asynccontextmanager
+    async def deliver_webhooks(
+        self,
+        to: _Receiver | Post,
+        *,
+        faults: WebhookFaults | None = None,
+        interval: float = 0.05,
+    ) -> AsyncIterator[WebhookSender]:
+        """While inside, deliver each finished generation to ``to``, in process.
+
+        ``to`` is a ``WebhookReceiver`` (the token is the last path segment of the
+        license's ``webhook_url``, so register ``receiver.webhook_url(...)``) or any
+        ``async post(url, body) -> status``. The fake's clock is looked at every
+        ``interval`` seconds; ``faults`` loses, duplicates, delays or reorders
+        deliveries. Deliveries still pending on leaving are dropped::
+
+            async with fake.deliver_webhooks(receiver):
+                track = await receiver.wait_for(track_id, timeout=5)
+        """
+        post = to if callable(to) else _into(to)
+        sender = self.webhook_sender(post, faults=faults, interval=interval)
+        async with anyio.create_task_group() as group:
+            group.start_soon(sender.run)
+            try:
+                yield sender
+            finally:
+                group.cancel_scope.cancel()
 
     # -- provisioning ----------------------------------------------------------------
 
