@@ -186,45 +186,33 @@ def _limit_options(group: argparse._ArgumentGroup) -> None:
     limit("--customers-limit", _count, "customers (the simulator's own one counts)")
 
 
-def _fault_options(group: argparse._ArgumentGroup) -> None:
-    def rate(flag: str, what: str) -> None:
-        group.add_argument(flag, type=_rate, default=0.0, metavar="R", help=f"{what} (default 0)")
+def _rate_option(group: argparse._ArgumentGroup, flag: str, what: str) -> None:
+    group.add_argument(flag, type=_rate, default=0.0, metavar="R", help=f"{what} (default 0)")
 
-    rate("--error-rate", "answer 500, 502 or 503")
-    rate("--rate-limit-rate", "answer 429 Too Many Attempts")
+
+def _seconds_option(group: argparse._ArgumentGroup, flag: str, default: float, what: str) -> None:
     group.add_argument(
-        "--retry-after",
-        type=_seconds,
-        default=1.0,
-        metavar="S",
-        help="Retry-After seconds of those 429s (default 1)",
+        flag, type=_seconds, default=default, metavar="S", help=f"{what} (default {default:g})"
     )
-    rate("--reset-rate", "reset the connection: half before, half after processing")
-    rate("--slow-rate", "answer after --slow-delay seconds")
-    group.add_argument(
-        "--slow-delay",
-        type=_seconds,
-        default=2.0,
-        metavar="S",
-        help="delay of slow answers (default 2)",
-    )
-    rate("--malformed-rate", "process, then answer 200 with a body that is not JSON")
+
+
+def _fault_options(group: argparse._ArgumentGroup) -> None:
+    _rate_option(group, "--error-rate", "answer 500, 502 or 503")
+    _rate_option(group, "--rate-limit-rate", "answer 429 Too Many Attempts")
+    _seconds_option(group, "--retry-after", 1.0, "Retry-After seconds of those 429s")
+    _rate_option(group, "--reset-rate", "reset the connection: half before, half after processing")
+    _rate_option(group, "--slow-rate", "answer after --slow-delay seconds")
+    _seconds_option(group, "--slow-delay", 2.0, "delay of slow answers")
+    _rate_option(group, "--malformed-rate", "process, then answer 200 with a body that is not JSON")
 
 
 def _webhook_options(group: argparse._ArgumentGroup) -> None:
-    def rate(flag: str, what: str) -> None:
-        group.add_argument(flag, type=_rate, default=0.0, metavar="R", help=f"{what} (default 0)")
-
-    rate("--webhook-loss-rate", "never delivered")
-    rate("--webhook-duplicate-rate", "delivered twice")
-    rate("--webhook-reorder-rate", "held back so that later deliveries overtake them")
-    group.add_argument(
-        "--webhook-delay",
-        type=_seconds,
-        default=0.0,
-        metavar="S",
-        help="seconds every delivery waits before it is sent (default 0)",
+    _rate_option(group, "--webhook-loss-rate", "never delivered")
+    _rate_option(group, "--webhook-duplicate-rate", "delivered twice")
+    _rate_option(
+        group, "--webhook-reorder-rate", "held back so that later deliveries overtake them"
     )
+    _seconds_option(group, "--webhook-delay", 0.0, "seconds every delivery waits before it is sent")
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

@@ -10,7 +10,6 @@ import asyncio
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import anyio
 import pytest
@@ -21,7 +20,8 @@ from mubert_async.sim import main, serve
 from mubert_async.testing import FakeMubert, FakeStats, WebhookFaults
 from mubert_async.webhooks import WebhookReceiver
 
-REPO = Path(__file__).resolve().parents[2]
+# The subprocess helpers of the simulator's command-line tests (this folder is on sys.path).
+from test_sim_cli import credentials, simulator  # isort: skip
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -81,6 +81,18 @@ async def settled(stats: FakeStats, sends: int) -> None:
     )
 
 
+async def deliver(
+    receiver: WebhookReceiver, hook_base: str, count: int, faults: WebhookFaults, sends: int
+) -> tuple[FakeMubert, list[str]]:
+    """``simulate``, then wait until ``sends`` deliveries are settled, and stop the server."""
+    fake, ids, runner = await simulate(receiver, hook_base, count, faults=faults)
+    try:
+        await settled(fake.stats, sends)
+    finally:
+        await runner.cleanup()
+    return fake, ids
+
+
 async def wait_all(receiver: WebhookReceiver, ids: list[str], timeout: float) -> list[Track]:
     tracks: list[Track] = []
 
@@ -114,14 +126,8 @@ async def test_every_finished_generation_is_delivered(listen) -> None:
 
 async def test_lost_deliveries_are_lost(listen) -> None:
     receiver = WebhookReceiver()
-    faults = WebhookFaults(loss=0.3)
-    fake, ids, runner = await simulate(
-        receiver, await listen(receiver.aiohttp_handler), 30, faults=faults
-    )
-    try:
-        await settled(fake.stats, 30)
-    finally:
-        await runner.cleanup()
+    base = await listen(receiver.aiohttp_handler)
+    fake, ids = await deliver(receiver, base, 30, WebhookFaults(loss=0.3), sends=30)
     lost = fake.stats.webhooks_lost
     assert 0 < lost < 30
     assert fake.stats.webhooks_delivered == receiver.stats.accepted == 30 - lost
@@ -136,13 +142,7 @@ async def test_duplicated_and_reordered_deliveries_are_processed_once(listen) ->
     arrivals: list[str] = []
     receiver.add_listener(lambda track: arrivals.append(track.id))
     faults = WebhookFaults(duplicate=1.0, reorder=0.5, hold=0.1)
-    fake, ids, runner = await simulate(
-        receiver, await listen(receiver.aiohttp_handler), 20, faults=faults
-    )
-    try:
-        await settled(fake.stats, 40)
-    finally:
-        await runner.cleanup()
+    fake, ids = await deliver(receiver, await listen(receiver.aiohttp_handler), 20, faults, 40)
     assert fake.stats.webhooks_duplicated == 20 and fake.stats.webhooks_delivered == 40
     assert 0 < fake.stats.webhooks_reordered < 20
     assert (receiver.stats.accepted, receiver.stats.ignored) == (20, 20)
@@ -224,28 +224,9 @@ async def test_mubert_sim_delivers_with_its_fault_knobs(listen) -> None:
     """``python -m mubert_async.sim --webhook-duplicate-rate 1``: each track twice, taken once."""
     receiver = WebhookReceiver()
     hook_base = await listen(receiver.aiohttp_handler)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "mubert_async.sim",
-        "--port",
-        "0",
-        "--generation-time",
-        "0.05",
-        "--seed",
-        "3",
-        "--webhook-duplicate-rate",
-        "1",
-        "--webhook-delay",
-        "0.05",
-        cwd=REPO,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        lines = [(await asyncio.wait_for(process.stdout.readline(), 20)).decode() for _ in range(5)]
-        env = dict(line.rstrip("\n").split("=", 1) for line in lines)
+    knobs = ("--webhook-duplicate-rate", "1", "--webhook-delay", "0.05")
+    async with simulator("--generation-time", "0.05", "--seed", "3", *knobs) as (process, lines):
+        env = credentials(lines)
         base_url = env["MUBERT_BASE_URL"]
         async with MubertServiceClient(
             env["MUBERT_COMPANY_ID"], env["MUBERT_LICENSE_TOKEN"], base_url=base_url
@@ -258,9 +239,7 @@ async def test_mubert_sim_delivers_with_its_fault_knobs(listen) -> None:
             ids = [(await client.tracks.create(prompt="x", duration=10)).id for _ in range(3)]
         await wait_all(receiver, ids, timeout=10)
         await eventually(lambda: receiver.stats.ignored >= 3)
-    finally:
-        if process.returncode is None:
-            process.terminate()
+        process.terminate()
         _, err = await asyncio.wait_for(process.communicate(), 10)
     assert receiver.stats.accepted == 3 and receiver.stats.ignored == 3
     assert b"webhook deliveries (to loopback webhook_url only): duplicate 100%, delay 0.05 s" in err
