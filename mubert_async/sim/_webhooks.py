@@ -1,10 +1,10 @@
 """The HTTP simulator's webhook deliveries: real POSTs to the license's ``webhook_url``.
 
 A ``WebhookSender`` runs for as long as the server does (an aiohttp cleanup context),
-ticking the fake every 50 ms and posting each finished generation's track JSON with
-an aiohttp client. Only loopback hosts are called: the simulator is a local tool,
-and a ``webhook_url`` such as ``https://example.com/hook`` must not reach the
-internet from a test run.
+ticking the fake when a generation is due (at least every 50 ms) and posting each
+finished generation's track JSON with an aiohttp client. Only loopback hosts are
+called: the simulator is a local tool, and a ``webhook_url`` such as
+``https://example.com/hook`` must not reach the internet from a test run.
 """
 
 from __future__ import annotations

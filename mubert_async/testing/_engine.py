@@ -112,6 +112,10 @@ class Engine:
                 self.webhook_outbox.append((lic.webhook_url, body))
         lic.limits.roll(now)
 
+    def next_ready(self) -> float | None:
+        """When the next generation in progress finishes (None: none is in progress)."""
+        return self._heap[0][0] if self._heap else None
+
     def drain_webhooks(self, now: float) -> list[tuple[str, dict[str, Any]]]:
         """Tick, then take every delivery not taken yet (oldest first)."""
         self.tick(now)

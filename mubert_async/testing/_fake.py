@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
-
-import anyio
 
 from ..transport._base import Request, Response
 from . import _handlers_public, _handlers_service, _handlers_tracks
@@ -191,33 +188,27 @@ class FakeMubert:
             interval=interval,
         )
 
-    @asynccontextmanager
-    async def deliver_webhooks(
+    def deliver_webhooks(
         self,
         to: _Receiver | Post,
         *,
         faults: WebhookFaults | None = None,
         interval: float = 0.05,
-    ) -> AsyncIterator[WebhookSender]:
-        """While inside, deliver each finished generation to ``to``, in process.
+    ) -> WebhookSender:
+        """``async with`` it: meanwhile each finished generation is delivered to ``to``.
 
         ``to`` is a ``WebhookReceiver`` (the token is the last path segment of the
         license's ``webhook_url``, so register ``receiver.webhook_url(...)``) or any
-        ``async post(url, body) -> status``. The fake's clock is looked at every
-        ``interval`` seconds; ``faults`` loses, duplicates, delays or reorders
-        deliveries. Deliveries still pending on leaving are dropped::
+        ``async post(url, body) -> status``. The fake's clock is looked at when the
+        next generation is due, and at least every ``interval`` seconds; ``faults``
+        loses, duplicates, delays or reorders deliveries. Deliveries still pending on
+        leaving are dropped::
 
             async with fake.deliver_webhooks(receiver):
                 track = await receiver.wait_for(track_id, timeout=5)
         """
         post = to if callable(to) else _into(to)
-        sender = self.webhook_sender(post, faults=faults, interval=interval)
-        async with anyio.create_task_group() as group:
-            group.start_soon(sender.run)
-            try:
-                yield sender
-            finally:
-                group.cancel_scope.cancel()
+        return self.webhook_sender(post, faults=faults, interval=interval)
 
     # -- provisioning ----------------------------------------------------------------
 

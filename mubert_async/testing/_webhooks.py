@@ -1,8 +1,9 @@
 """Delivering the fake's webhooks: retries with backoff, and lost, duplicated, delayed,
 reordered deliveries on purpose.
 
-The fake advances lazily, so a ``WebhookSender`` ticks it every ``interval`` seconds
-to notice generations that finished, then POSTs each one's track JSON with ``post``
+The fake advances lazily, so a ``WebhookSender`` ticks it to notice generations that
+finished: when the next one is due, and at least every ``interval`` seconds (a
+``ManualClock`` moves when a test says so). Then it POSTs each one's track JSON with ``post``
 (over HTTP in ``mubert_async.sim``; straight into a ``WebhookReceiver`` for
 ``FakeMubert.deliver_webhooks``). Each delivery runs in its own task, so a slow or
 failing one holds up no other.
@@ -23,6 +24,8 @@ import msgspec
 from ._model import FakeStats
 
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
     from ._engine import Engine
 
 __all__ = ["Post", "WebhookFaults", "WebhookRefused", "WebhookSender"]
@@ -87,7 +90,9 @@ class _Fate:
 
 
 class WebhookSender:
-    """Ticks the fake and delivers what finished, until cancelled (``run``).
+    """Ticks the fake and delivers what finished: ``await run()`` until cancelled, or in the
+    background while inside ``async with sender:`` (an exception of the body passes
+    through as it is, not in an exception group).
 
     A delivery is attempted up to ``attempts`` times: again after an exception, a 5xx
     or a 429, waiting ``backoff`` seconds doubled each time (at most ``max_backoff``);
@@ -116,16 +121,38 @@ class WebhookSender:
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self._group: TaskGroup | None = None
+
+    async def __aenter__(self) -> WebhookSender:
+        if self._group is not None:
+            raise RuntimeError("this WebhookSender is already running")
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        group.start_soon(self.run)
+        self._group = group
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        group, self._group = self._group, None
+        assert group is not None
+        group.cancel_scope.cancel()
+        # The body's exception is not the group's business: it propagates unwrapped.
+        await group.__aexit__(None, None, None)
 
     async def run(self) -> None:
         """Deliver until cancelled; deliveries still in progress are cancelled with it."""
         engine = self._engine
         async with anyio.create_task_group() as group:
             while True:
+                pause = self.interval
                 if engine.license.webhook_enabled or engine.webhook_outbox:
-                    for url, track in engine.drain_webhooks(engine.clock()):
+                    now = engine.clock()
+                    for url, track in engine.drain_webhooks(now):
                         group.start_soon(self._deliver, url, track, self._fate())
-                await anyio.sleep(self.interval)
+                    due = engine.next_ready()
+                    if due is not None:  # a millisecond late, so that it is due by then
+                        pause = min(pause, max(0.0, due - now) + 0.001)
+                await anyio.sleep(pause)
 
     def _fate(self) -> _Fate:
         faults, rng = self.faults, self._rng

@@ -190,3 +190,35 @@ def test_webhook_faults_describe_themselves() -> None:
     assert WebhookFaults(loss=0.2, reorder=0.1, delay=0.5).describe() == (
         "loss 20%, reorder 10%, delay 0.5 s"
     )
+
+
+async def test_the_sender_wakes_when_a_generation_is_due() -> None:
+    """On the real clock it does not wait for its next regular look (here 10 s away)."""
+    fake = FakeMubert(generation_time=0.2)
+    receiver = WebhookReceiver()
+    await setup(fake, receiver)
+    (track_id,) = await create(fake, 1)
+    async with fake.deliver_webhooks(receiver, interval=10.0):
+        with anyio.fail_after(3):  # its first look sees the generation due in 0.2 s
+            track = await receiver.wait_for(track_id, timeout=None)
+    assert track.status == "done"
+
+
+async def test_an_error_inside_passes_through_as_it_is() -> None:
+    fake = FakeMubert()
+    sender = fake.deliver_webhooks(WebhookReceiver())
+    with pytest.raises(KeyError, match="mine"):
+        async with sender:
+            raise KeyError("mine")
+    async with sender:  # and it can run again
+        with pytest.raises(RuntimeError, match="already running"):
+            await sender.__aenter__()
+
+
+async def test_cancelled_from_outside_it_stops() -> None:
+    fake = FakeMubert()
+    before = len(asyncio.all_tasks())
+    with anyio.move_on_after(0.05) as scope:
+        async with fake.deliver_webhooks(WebhookReceiver()):
+            await anyio.sleep(10)
+    assert scope.cancelled_caught and len(asyncio.all_tasks()) == before
