@@ -202,10 +202,7 @@ class FakeMubert:
         ``async post(url, body) -> status``. The fake's clock is looked at when the
         next generation is due, and at least every ``interval`` seconds; ``faults``
         loses, duplicates, delays or reorders deliveries. Deliveries still pending on
-        leaving are dropped::
-
-            async with fake.deliver_webhooks(receiver):
-                track = await receiver.wait_for(track_id, timeout=5)
+        leaving are dropped. The ``mubert_async.webhooks`` module shows an example.
         """
         post = to if callable(to) else _into(to)
         return self.webhook_sender(post, faults=faults, interval=interval)

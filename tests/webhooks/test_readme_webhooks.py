@@ -1,4 +1,4 @@
-"""The README's "Webhooks" blocks run as written, and do what the text around them says.
+"""The README's "Webhooks" blocks (and the module docstring's) run as written, and work.
 
 (The documentation harness runs every README block too; this also checks the apps
 the blocks build answer deliveries.)
@@ -93,3 +93,12 @@ async def test_the_fake_delivers_in_process() -> None:
     namespace = await run(blocks()[2])
     assert namespace["receiver"].stats.accepted == 1
     assert namespace["fake"].stats.polls == 0
+
+
+async def test_the_module_docstring_example_runs() -> None:
+    import mubert_async.webhooks
+
+    doc = mubert_async.webhooks.__doc__ or ""
+    block = doc.split(".. code-block:: python\n\n", 1)[1]
+    namespace = await run("\n".join(line[4:] for line in block.splitlines()))
+    assert namespace["done"].url
