@@ -112,6 +112,10 @@ class WebhookSender:
         backoff: float = 0.1,
         max_backoff: float = 2.0,
     ) -> None:
+        if not (math.isfinite(interval) and interval > 0):
+            raise ValueError("interval must be a positive number of seconds")
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
         self._engine = engine
         self._stats = stats
         self._post = post

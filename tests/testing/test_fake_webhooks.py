@@ -222,3 +222,9 @@ async def test_cancelled_from_outside_it_stops() -> None:
         async with fake.deliver_webhooks(WebhookReceiver()):
             await anyio.sleep(10)
     assert scope.cancelled_caught and len(asyncio.all_tasks()) == before
+
+
+@pytest.mark.parametrize("interval", [0, -1, float("nan")])
+def test_the_interval_is_checked(interval: float) -> None:
+    with pytest.raises(ValueError, match="interval"):
+        FakeMubert().deliver_webhooks(WebhookReceiver(), interval=interval)
