@@ -18,6 +18,7 @@ __all__ = [
     "SERVICE_AUTH",
     "AuthScheme",
     "Credentials",
+    "check_safe_url",
     "is_loopback",
     "plain_http_refusal",
     "resolve_base_url",
@@ -137,22 +138,31 @@ def plain_http_refusal(url: str) -> str | None:
     return None
 
 
+def check_safe_url(field: str, url: object) -> str:
+    """``url`` without trailing slashes, if it is a safe absolute http(s) URL to call.
+
+    ``plain_http_refusal``'s rule (https, or plain http to a loopback host; no
+    whitespace or control characters, a valid port), and no credentials, query or
+    fragment. The URL is never quoted in the error: it may hold a secret.
+    """
+    if not isinstance(url, str):
+        raise InvalidRequestError(field, "must be a string")
+    refusal = plain_http_refusal(url)
+    if refusal is not None:
+        raise InvalidRequestError(field, refusal)
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise InvalidRequestError(field, "must not contain credentials")
+    if parts.query or parts.fragment:
+        raise InvalidRequestError(field, "must not contain a query or fragment")
+    return url.rstrip("/")
+
+
 def resolve_base_url(base_url: str | None) -> str:
     """The base URL to use (argument, else ``MUBERT_BASE_URL``, else production).
 
-    Only https is accepted, except plain http to a loopback host (127.0.0.0/8, ::1,
-    localhost) for local simulators; a port outside 0-65535, whitespace or control
-    characters anywhere are refused.
+    Checked by ``check_safe_url``: https, or plain http to a loopback host for local
+    simulators; a port outside 0-65535, whitespace or control characters are refused.
     """
     url = base_url if base_url is not None else os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    if not isinstance(url, str):
-        raise InvalidRequestError("base_url", "must be a string")
-    refusal = plain_http_refusal(url)
-    if refusal is not None:
-        raise InvalidRequestError("base_url", refusal)  # not quoted: it may hold a password
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        raise InvalidRequestError("base_url", "must not contain credentials")
-    if parts.query or parts.fragment:
-        raise InvalidRequestError("base_url", "must not contain a query or fragment")
-    return url.rstrip("/")
+    return check_safe_url("base_url", url)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..testing import FakeCustomer, FakeMubert, Fault
+from ..testing import FakeCustomer, FakeMubert, Fault, WebhookFaults
 from ..transport._base import Request
 from ._faults import FaultRates, add_fault_rates
 from ._help import ClickStyleHelpFormatter, mp3_note
@@ -130,6 +130,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     _generation_options(parser.add_argument_group("generation"))
     _limit_options(parser.add_argument_group("license limits (default: unlimited)"))
     _fault_options(parser.add_argument_group("fault injection (shares of all requests)"))
+    _webhook_options(parser.add_argument_group("webhook deliveries (shares of all deliveries)"))
     return parser
 
 
@@ -187,45 +188,44 @@ def _limit_options(group: argparse._ArgumentGroup) -> None:
     limit("--customers-limit", _count, "customers (the simulator's own one counts)")
 
 
-def _fault_options(group: argparse._ArgumentGroup) -> None:
-    def rate(flag: str, what: str) -> None:
-        group.add_argument(flag, type=_rate, default=0.0, metavar="R", help=f"{what} (default 0)")
+def _rate_option(group: argparse._ArgumentGroup, flag: str, what: str) -> None:
+    group.add_argument(flag, type=_rate, default=0.0, metavar="R", help=f"{what} (default 0)")
 
-    rate("--error-rate", "answer 500, 502 or 503")
-    rate("--rate-limit-rate", "answer 429 Too Many Attempts")
+
+def _seconds_option(group: argparse._ArgumentGroup, flag: str, default: float, what: str) -> None:
     group.add_argument(
-        "--retry-after",
-        type=_seconds,
-        default=1.0,
-        metavar="S",
-        help="Retry-After seconds of those 429s (default 1)",
+        flag, type=_seconds, default=default, metavar="S", help=f"{what} (default {default:g})"
     )
-    rate("--reset-rate", "reset the connection: half before, half after processing")
-    rate("--slow-rate", "answer after --slow-delay seconds")
-    group.add_argument(
-        "--slow-delay",
-        type=_seconds,
-        default=2.0,
-        metavar="S",
-        help="delay of slow answers (default 2)",
-    )
-    rate("--malformed-rate", "process, then answer 200 with a body that is not JSON")
-    rate(
+
+
+def _fault_options(group: argparse._ArgumentGroup) -> None:
+    _rate_option(group, "--error-rate", "answer 500, 502 or 503")
+    _rate_option(group, "--rate-limit-rate", "answer 429 Too Many Attempts")
+    _seconds_option(group, "--retry-after", 1.0, "Retry-After seconds of those 429s")
+    _rate_option(group, "--reset-rate", "reset the connection: half before, half after processing")
+    _rate_option(group, "--slow-rate", "answer after --slow-delay seconds")
+    _seconds_option(group, "--slow-delay", 2.0, "delay of slow answers")
+    _rate_option(group, "--malformed-rate", "process, then answer 200 with a body that is not JSON")
+    _rate_option(
+        group,
         "--late-commit-rate",
         "share of track creates stored --late-commit-delay seconds after they arrive, "
         "then answered (a client with a shorter timeout gives up first)",
     )
-    group.add_argument(
-        "--late-commit-delay",
-        type=_seconds,
-        default=2.0,
-        metavar="S",
-        help="how late those creates are stored (default 2)",
+    _seconds_option(group, "--late-commit-delay", 2.0, "how late those creates are stored")
+
+
+def _webhook_options(group: argparse._ArgumentGroup) -> None:
+    _rate_option(group, "--webhook-loss-rate", "never delivered")
+    _rate_option(group, "--webhook-duplicate-rate", "delivered twice")
+    _rate_option(
+        group, "--webhook-reorder-rate", "held back so that later deliveries overtake them"
     )
+    _seconds_option(group, "--webhook-delay", 0.0, "seconds every delivery waits before it is sent")
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse and cross-check; adds ``args.faults`` (a ``FaultRates``). Exits 2 when invalid."""
+    """Parse and cross-check; adds ``args.faults`` and ``args.webhook_faults``; exits 2."""
     args = parser.parse_args(argv)
     try:
         args.faults = FaultRates(
@@ -241,6 +241,12 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         )
     except ValueError as exc:
         parser.error(str(exc))
+    args.webhook_faults = WebhookFaults(
+        loss=args.webhook_loss_rate,
+        duplicate=args.webhook_duplicate_rate,
+        reorder=args.webhook_reorder_rate,
+        delay=args.webhook_delay,
+    )
     return args
 
 
@@ -296,6 +302,7 @@ def _banner(args: argparse.Namespace, fake: FakeMubert) -> str:
         f"  failure rate: {args.failure_rate:.0%} of generations",
         f"  limits: {', '.join(limits) or 'none'}",
         f"  faults: {args.faults.describe()}",
+        f"  webhook deliveries (to loopback webhook_url only): {args.webhook_faults.describe()}",
     ]
     if args.env_file is not None:
         lines.append(f"  credentials also written to {args.env_file}")
@@ -337,7 +344,9 @@ async def run(args: argparse.Namespace, stop: asyncio.Event | None = None) -> No
     with _stop_on_signals(stop):
         fake, customer = build_fake(args)
         log = _log_request if args.verbose else None
-        runner, _ = await serve(fake, args.host, args.port, log=log)
+        runner, _ = await serve(
+            fake, args.host, args.port, log=log, webhook_faults=args.webhook_faults
+        )
         try:
             lines = env_lines(fake, customer)
             if args.env_file is not None:

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..errors import TransportError
-from ..testing import FakeMubert, Fault
+from ..testing import FakeMubert, Fault, WebhookFaults
 from ..testing._faults import run_exchange
 from ..transport._base import Multipart, Request, Response, UploadFile
+from ._webhooks import webhook_delivery
 
 __all__ = ["RequestLog", "create_app", "serve"]
 
@@ -110,10 +111,18 @@ async def _faulty(
     return _to_web(response), False
 
 
-def create_app(fake: FakeMubert, *, log: RequestLog | None = None) -> web.Application:
+def create_app(
+    fake: FakeMubert,
+    *,
+    log: RequestLog | None = None,
+    webhook_faults: WebhookFaults | None = None,
+) -> web.Application:
     """An aiohttp application answering every path from ``fake``, with its faults applied.
 
-    ``log``, if given, is called once per request (see ``RequestLog``).
+    ``log``, if given, is called once per request (see ``RequestLog``). While the
+    application runs it POSTs each generation that finishes to the license's
+    ``webhook_url`` when ``webhook_enabled`` (loopback hosts only), with retries and
+    ``webhook_faults``.
     """
 
     async def handler(incoming: web.Request) -> web.StreamResponse:
@@ -131,6 +140,7 @@ def create_app(fake: FakeMubert, *, log: RequestLog | None = None) -> web.Applic
         return outgoing
 
     app = web.Application(client_max_size=_MAX_BODY)
+    app.cleanup_ctx.append(webhook_delivery(fake, webhook_faults))
     # [\s\S], not ".": a path with an encoded newline (%0A) is the API's JSON 404 too.
     app.router.add_route("*", r"/{tail:[\s\S]*}", handler)
     return app
@@ -152,18 +162,21 @@ async def serve(
     port: int = 0,
     *,
     log: RequestLog | None = None,
+    webhook_faults: WebhookFaults | None = None,
 ) -> tuple[web.AppRunner, str]:
     """Start serving ``fake`` on ``host:port`` (0: any free port); return the runner and base URL.
 
     ``fake.base_url`` and ``fake.files_base_url`` are pointed at the bound address
     (files under ``/files``). Stop with ``await runner.cleanup()``; requests still
-    in progress then get a second to finish. Only loopback hosts are accepted:
-    the simulator speaks plain http.
+    in progress then get a second to finish, and webhook deliveries in progress are
+    dropped. Only loopback hosts are accepted: the simulator speaks plain http.
     """
     if not is_loopback(host):
         raise ValueError(f"the simulator serves plain http on loopback only, not {host!r}")
     runner = web.AppRunner(
-        create_app(fake, log=log), access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT
+        create_app(fake, log=log, webhook_faults=webhook_faults),
+        access_log=None,
+        shutdown_timeout=_SHUTDOWN_TIMEOUT,
     )
     await runner.setup()
     try:

@@ -30,6 +30,7 @@ from ._faults import Fault, FaultSet
 from ._model import FakeCustomer, FakeStats
 from ._policies import FAST_POLL, FAST_RECONCILE, FAST_RETRY
 from ._transport import FakeTransport
+from ._webhooks import WebhookFaults, WebhookSender
 
 __all__ = [
     "FAST_POLL",
@@ -42,4 +43,6 @@ __all__ = [
     "Fault",
     "FaultSet",
     "ManualClock",
+    "WebhookFaults",
+    "WebhookSender",
 ]

@@ -11,6 +11,7 @@ import dataclasses
 import heapq
 import random
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -79,6 +80,8 @@ class Engine:
         self.by_session: dict[str, Track] = {}
         self.stats = FakeStats()
         self.webhooks: list[tuple[str, dict[str, Any]]] = []
+        # The same deliveries, until a WebhookSender takes them (``drain_webhooks``).
+        self.webhook_outbox: deque[tuple[str, dict[str, Any]]] = deque()
         self.in_flight = 0
         self._heap: list[tuple[float, int, FakeCustomer, Track]] = []
         self._seq = 0
@@ -106,7 +109,20 @@ class Engine:
             if lic.webhook_enabled and lic.webhook_url:
                 body = self.render_track(track, ready)
                 self.webhooks.append((lic.webhook_url, body))
+                self.webhook_outbox.append((lic.webhook_url, body))
         lic.limits.roll(now)
+
+    def next_ready(self) -> float | None:
+        """When the next generation in progress finishes (None: none is in progress)."""
+        return self._heap[0][0] if self._heap else None
+
+    def drain_webhooks(self, now: float) -> list[tuple[str, dict[str, Any]]]:
+        """Tick, then take every delivery not taken yet (oldest first)."""
+        self.tick(now)
+        outbox = self.webhook_outbox
+        taken = list(outbox)
+        outbox.clear()
+        return taken
 
     # -- customers -------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import heapq
+import random
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -19,6 +20,7 @@ from ._model import FakeCustomer, FakeStats
 from ._router import Router
 from ._spec import CUSTOMER_STATUSES
 from ._transport import FakeTransport
+from ._webhooks import Post, WebhookFaults, WebhookSender
 
 if TYPE_CHECKING:
     from .. import MubertClient, MubertServiceClient
@@ -54,6 +56,21 @@ class _LateCommit:
 def _seeded(seed: int | None, purpose: str) -> int | str | None:
     """Independent but reproducible seeds for each of the fake's random streams."""
     return None if seed is None else f"{seed}:{purpose}"
+
+
+class _Receiver(Protocol):
+    """What ``deliver_webhooks`` needs of a ``WebhookReceiver``."""
+
+    async def handle(self, token: str, body: bytes) -> int: ...
+
+
+def _into(receiver: _Receiver) -> Post:
+    """Deliver to ``receiver`` in process: the URL's last path segment is the token."""
+
+    async def post(url: str, body: bytes) -> int:
+        return await receiver.handle(url.rstrip("/").rsplit("/", 1)[-1], body)
+
+    return post
 
 
 class FakeMubert:
@@ -111,6 +128,7 @@ class FakeMubert:
         self._default_customer: FakeCustomer | None = None
         self._late: list[tuple[float, int, _LateCommit]] = []
         self._seq = 0
+        self._webhook_random = random.Random(_seeded(seed, "webhooks"))
 
     # -- identity and state ------------------------------------------------------------
 
@@ -187,6 +205,41 @@ class FakeMubert:
         now = engine.clock()
         self._commit_due(now)
         engine.tick(now)
+
+    def webhook_sender(
+        self, post: Post, *, faults: WebhookFaults | None = None, interval: float = 0.05
+    ) -> WebhookSender:
+        """A ``WebhookSender`` of this fake's deliveries (its ``run()`` delivers until cancelled).
+
+        Each finished generation is delivered once, by whichever sender takes it first.
+        """
+        return WebhookSender(
+            self._engine,
+            self._engine.stats,
+            post,
+            faults=faults,
+            rng=self._webhook_random,
+            interval=interval,
+        )
+
+    def deliver_webhooks(
+        self,
+        to: _Receiver | Post,
+        *,
+        faults: WebhookFaults | None = None,
+        interval: float = 0.05,
+    ) -> WebhookSender:
+        """``async with`` it: meanwhile each finished generation is delivered to ``to``.
+
+        ``to`` is a ``WebhookReceiver`` (the token is the last path segment of the
+        license's ``webhook_url``, so register ``receiver.webhook_url(...)``) or any
+        ``async post(url, body) -> status``. The fake's clock is looked at when the
+        next generation is due, and at least every ``interval`` seconds; ``faults``
+        loses, duplicates, delays or reorders deliveries. Deliveries still pending on
+        leaving are dropped. The ``mubert_async.webhooks`` module shows an example.
+        """
+        post = to if callable(to) else _into(to)
+        return self.webhook_sender(post, faults=faults, interval=interval)
 
     # -- provisioning ----------------------------------------------------------------
 

@@ -114,7 +114,12 @@ class FakeStats:
     ``polls``: ``GET /public/tracks/{track}`` calls;
     ``concurrency_rejections``: 403 LicenseLimitConcurrentTrackGenerationsCount answers;
     ``faults_injected``: requests a ``Fault`` acted on;
-    ``peak_in_flight``: most generations processing at once, license-wide.
+    ``peak_in_flight``: most generations processing at once, license-wide;
+    ``webhooks_*``, of the deliveries a ``WebhookSender`` made (``deliver_webhooks``,
+    the HTTP simulator): ``delivered`` POSTs answered 2xx (copies included), ``lost``
+    dropped on purpose, ``duplicated`` sent twice, ``reordered`` held back so later
+    ones overtook them, ``retried`` attempts repeated after a failure, ``failed``
+    given up (after the last attempt, on a 4xx answer, or to a non-loopback host).
     """
 
     requests: int = 0
@@ -124,3 +129,9 @@ class FakeStats:
     concurrency_rejections: int = 0
     faults_injected: int = 0
     peak_in_flight: int = 0
+    webhooks_delivered: int = 0
+    webhooks_lost: int = 0
+    webhooks_duplicated: int = 0
+    webhooks_reordered: int = 0
+    webhooks_retried: int = 0
+    webhooks_failed: int = 0
