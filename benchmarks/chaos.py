@@ -76,6 +76,7 @@ class Outcome:
     makespan: float = 0.0
     vs_fault_free: float = 1.0
     errors: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    samples: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -271,6 +272,7 @@ async def run(
             outcome.errors[type(result.error).__name__] += 1
             if not isinstance(result.error, scenario.allowed):
                 outcome.wrong_class += 1
+                outcome.samples.append(f"#{result.index}: {result.error!r}")
     must = n if scenario.must_succeed is None else scenario.must_succeed(settings, results)
     outcome.could_have_succeeded = max(0, must - outcome.ok)
     outcome.duplicated = await _duplicates(fake, customer, n, scenario.name)

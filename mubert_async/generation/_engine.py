@@ -137,11 +137,11 @@ class GenerationEngine:
                     last = await tracks.get(track)
                 expected = self.times.expected(last.duration)
                 spread = self.times.spread(last.duration)
-                delay = self.poll.first_delay(expected)
+                # Done but without URLs (a listing's track, say): fetch it at once.
+                done = last.status == GenerationStatus.DONE
+                delay = 0.0 if done else self.poll.first_delay(expected)
                 polls = 0
-                if last.status == GenerationStatus.DONE and last.url is None:
-                    last = await tracks.get(last.id)  # e.g. a listing's track: no URLs
-                while last.status not in (GenerationStatus.DONE, GenerationStatus.FAILED):
+                while not _finished(last):
                     await _sleep(delay)
                     polls += 1
                     delay = self.poll.next_delay(polls, expected, spread)
@@ -240,6 +240,14 @@ class GenerationEngine:
             await self.limiter.acquire()
             return
         raise deadline.expired("waiting for a free generation slot")
+
+
+def _finished(track: Track) -> bool:
+    """Failed, or done with its download URL."""
+    status = track.status
+    return status == GenerationStatus.FAILED or (
+        status == GenerationStatus.DONE and track.url is not None
+    )
 
 
 def _remaining(deadline: _Deadline) -> float | None:

@@ -1,6 +1,6 @@
 """Coordination across processes and machines through Redis (extra ``redis``).
 
-::
+.. code-block:: python
 
     import redis.asyncio
     from mubert_async.redis import RedisCoordination
