@@ -393,13 +393,16 @@ async def misuse(*, n: int, c: int, mode: str, seed: int = 1) -> Misuse:
     return outcome
 
 
-async def table(*, n: int, c: int, rate: float, modes: list[str]) -> list[Outcome]:
-    """Every scenario in every mode, with retries and makespan against a fault-free run."""
+async def table(*, n: int, c: int, rate: float, modes: list[str], only: str = "") -> list[Outcome]:
+    """Every scenario (or those whose name contains ``only``) in every mode, with retries and
+    makespan against a fault-free run."""
     outcomes: list[Outcome] = []
     for mode in modes:
         baseline, _ = await run(Scenario("fault-free"), n=n, c=c, rate=0.0, mode=mode)
         outcomes.append(baseline)
         for scenario in SCENARIOS:
+            if only not in scenario.name:
+                continue
             outcome, _ = await run(scenario, n=n, c=c, rate=rate, mode=mode)
             outcome.retries = max(0, outcome.sent - baseline.sent)
             outcome.vs_fault_free = outcome.makespan / baseline.makespan
@@ -435,7 +438,9 @@ async def _main(args: argparse.Namespace) -> int:
         f"chaos: N={args.n} generations per scenario, C={args.concurrency}, "
         f"fault rate {args.rate:.0%}"
     )
-    outcomes = await table(n=args.n, c=args.concurrency, rate=args.rate, modes=modes)
+    outcomes = await table(
+        n=args.n, c=args.concurrency, rate=args.rate, modes=modes, only=args.only
+    )
     print()
     print(render(outcomes, args.rate))
     for mode in modes:
@@ -463,6 +468,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.2, help="fault rate (0..1)")
     parser.add_argument("--concurrency", type=int, default=25, help="license concurrency limit")
     parser.add_argument("--modes", default="memory,http", help="memory, http, or both")
+    parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
     raise SystemExit(asyncio.run(_main(parser.parse_args())))
 
 
