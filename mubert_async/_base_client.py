@@ -79,11 +79,11 @@ def _check_retries(value: int) -> int:
 class BaseClient:
     """Sends requests for one set of credentials and turns answers into models or errors.
 
-    Subclasses name their API directory's ``auth`` scheme (header and environment
+    Subclasses name their API directory's ``_auth`` scheme (header and environment
     variable names) and bind their resource namespaces in ``_init_resources``.
     """
 
-    auth: AuthScheme
+    _auth: AuthScheme
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class BaseClient:
         max_retries: int,
         retry: RetryPolicy | None,
     ) -> None:
-        credentials = resolve_credentials(id_value, token_value, self.auth)
+        credentials = resolve_credentials(id_value, token_value, self._auth)
         self._credentials = credentials
         self._base_url = resolve_base_url(base_url)
         self._timeout = _check_timeout(timeout)
@@ -206,7 +206,7 @@ class BaseClient:
 
     # -- the pipeline -------------------------------------------------------------------
 
-    async def request(
+    async def _request(
         self,
         method: str,
         path: str,
@@ -300,15 +300,15 @@ class BaseClient:
             response.status, response.headers, response.content, secrets=self._secrets
         )
 
-    async def request_model(
+    async def _request_model(
         self,
         method: str,
         path: str,
         decoder: ResponseDecoder[T],
         **kwargs: Any,
     ) -> T:
-        """Like ``request``, decoding the body with ``decoder``."""
-        response = await self.request(method, path, **kwargs)
+        """Like ``_request``, decoding the body with ``decoder``."""
+        response = await self._request(method, path, **kwargs)
         try:
             return decoder.decode(response.content)
         except TransportError as exc:  # a decoder may quote what it could not decode

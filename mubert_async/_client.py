@@ -32,15 +32,7 @@ class MubertClient(BaseClient):
     create whose outcome is unknown is looked for before it is sent again.
     """
 
-    playlists: Playlists
-    """Channels to generate from."""
-    streaming: Streaming
-    """Stream links and stream control."""
-    tracks: Tracks
-    """Track generation and lookup."""
-    library: Library
-    """The curated music library."""
-    auth = PUBLIC_AUTH
+    _auth = PUBLIC_AUTH
 
     def __init__(
         self,
@@ -70,10 +62,30 @@ class MubertClient(BaseClient):
         )
 
     def _init_resources(self) -> None:
-        self.playlists = Playlists(self)
-        self.streaming = Streaming(self)
-        self.tracks = Tracks(self, self._engine)
-        self.library = Library(self)
+        self._playlists = Playlists(self)
+        self._streaming = Streaming(self)
+        self._tracks = Tracks(self, self._engine)
+        self._library = Library(self)
+
+    @property
+    def playlists(self) -> Playlists:
+        """Channels to generate from: ``await client.playlists.list()``."""
+        return self._playlists
+
+    @property
+    def streaming(self) -> Streaming:
+        """Stream links and stream control: ``get_link``, ``set_loop``, ``set_intensity``."""
+        return self._streaming
+
+    @property
+    def tracks(self) -> Tracks:
+        """Track generation and lookup: ``create``, ``generate``, ``generate_many``, ``wait``."""
+        return self._tracks
+
+    @property
+    def library(self) -> Library:
+        """The curated music library: ``params``, ``tracks``, ``iter_tracks``."""
+        return self._library
 
     @property
     def max_concurrent_generations(self) -> int | None:
@@ -99,11 +111,7 @@ class MubertServiceClient(BaseClient):
     ``customer_client(customer)`` gives a ``MubertClient`` for one of its customers.
     """
 
-    licenses: Licenses
-    """The company's licenses."""
-    customers: Customers
-    """The company's customers."""
-    auth = SERVICE_AUTH
+    _auth = SERVICE_AUTH
 
     def __init__(
         self,
@@ -128,8 +136,18 @@ class MubertServiceClient(BaseClient):
 
     def _init_resources(self) -> None:
         self._engines: dict[str, GenerationEngine] = getattr(self, "_engines", {})
-        self.licenses = Licenses(self)
-        self.customers = Customers(self)
+        self._licenses = Licenses(self)
+        self._customers = Customers(self)
+
+    @property
+    def licenses(self) -> Licenses:
+        """The company's licenses: ``list``, ``get``, ``update`` (webhook URL)."""
+        return self._licenses
+
+    @property
+    def customers(self) -> Customers:
+        """The company's customers: ``create``, ``get_or_create``, ``list``, ``delete``..."""
+        return self._customers
 
     def customer_client(self, customer: Customer) -> MubertClient:
         """A ``MubertClient`` acting as ``customer``, sharing this client's transport.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from enum import Enum
-from typing import IO, Any, Union
+from typing import IO, TYPE_CHECKING, Any, Union
 
 import msgspec
 
@@ -13,12 +13,36 @@ from .. import _validation as check
 from ..errors import InvalidRequestError, MubertError
 from ._enums import Format, GenerationStatus, Intensity, Mode
 
-__all__ = ["Generation", "GenerationResult", "ImageInput", "Track", "TrackRequest"]
+__all__ = [
+    "CreateFields",
+    "Generation",
+    "GenerationResult",
+    "ImageInput",
+    "Track",
+    "TrackRequest",
+]
 
 ImageInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
 """An image for image-to-music: its bytes, a path to it, or a binary file object."""
 
 _INTENSITY_BY_LEVEL = {1: "low", 2: "medium", 3: "high"}
+
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired, Required, TypedDict
+
+    class CreateFields(TypedDict, total=False):
+        """``tracks.create``'s keyword arguments, as ``generate`` takes them (for type checkers)."""
+
+        duration: Required[int]
+        playlist_index: NotRequired[str | None]
+        prompt: NotRequired[str | None]
+        image: NotRequired[ImageInput | None]
+        bitrate: NotRequired[int | None]
+        format: NotRequired[Format | str | None]
+        intensity: NotRequired[Intensity | str | None]
+        mode: NotRequired[Mode | str | None]
+        bpm: NotRequired[int | None]
+        key: NotRequired[str | None]
 
 
 class Generation(msgspec.Struct, kw_only=True, frozen=True, gc=False):

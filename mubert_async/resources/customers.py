@@ -26,12 +26,12 @@ class Customers(Resource):
         ``custom_id`` is your own id for the user: letters, digits and ``. _ @ -``.
         """
         body = {"custom_id": check_custom_id(custom_id)}
-        return await self._client.request_model("POST", "/service/customers", _CUSTOMER, json=body)
+        return await self._client._request_model("POST", "/service/customers", _CUSTOMER, json=body)
 
     async def list(self, *, offset: int = 0, limit: int = 25) -> Page[Customer]:
         """One page of the company's customers."""
         check_page(offset, limit)
-        return await self._client.request_model(
+        return await self._client._request_model(
             "GET",
             "/service/customers",
             _CUSTOMER_PAGE,
@@ -50,14 +50,14 @@ class Customers(Resource):
     async def get(self, customer_id: str) -> Customer:
         """The customer with this Mubert id."""
         customer_id = check_path_id("customer_id", customer_id)
-        return await self._client.request_model(
+        return await self._client._request_model(
             "GET", path("/service/customers/{}", customer_id), _CUSTOMER
         )
 
     async def get_by_custom_id(self, custom_id: str) -> Customer:
         """The customer with this ``custom_id`` of yours."""
         custom_id = check_custom_id(custom_id)
-        return await self._client.request_model(
+        return await self._client._request_model(
             "GET", path("/service/customers/custom-id/{}", custom_id), _CUSTOMER
         )
 
@@ -81,11 +81,11 @@ class Customers(Resource):
         """Change the customer's ``custom_id``."""
         customer_id = check_path_id("customer_id", customer_id)
         body = {"custom_id": check_custom_id(custom_id)}
-        return await self._client.request_model(
+        return await self._client._request_model(
             "PUT", path("/service/customers/{}", customer_id), _CUSTOMER, json=body
         )
 
     async def delete(self, customer_id: str) -> None:
         """Delete the customer and its access."""
         customer_id = check_path_id("customer_id", customer_id)
-        await self._client.request("DELETE", path("/service/customers/{}", customer_id))
+        await self._client._request("DELETE", path("/service/customers/{}", customer_id))

@@ -49,7 +49,7 @@ class Library(Resource):
         """The filter values available, with track counts, among tracks matching ``filters``."""
         params = check_library_filters(filters)
         params.pop("order", None), params.pop("order_by", None)
-        return await self._client.request_model(
+        return await self._client._request_model(
             "GET", "/public/music-library/params", _PARAMS, params=params
         )
 
@@ -57,7 +57,7 @@ class Library(Resource):
         """One page of library tracks matching ``filters``."""
         check_page(offset, limit)
         params = {"offset": offset, "limit": limit, **check_library_filters(filters)}
-        return await self._client.request_model(
+        return await self._client._request_model(
             "GET", "/public/music-library/tracks", _TRACK_PAGE, params=params
         )
 

@@ -26,12 +26,12 @@ class Licenses(Resource):
 
     async def list(self) -> list[License]:
         """Every license of the company."""
-        return await self._client.request_model("GET", "/service/licenses", _LICENSES)
+        return await self._client._request_model("GET", "/service/licenses", _LICENSES)
 
     async def get(self, license_id: str) -> License:
         """One license with its limits and usage."""
         license_id = check_path_id("license_id", license_id)
-        return await self._client.request_model(
+        return await self._client._request_model(
             "GET", path("/service/licenses/{}", license_id), _LICENSE
         )
 
@@ -51,6 +51,6 @@ class Licenses(Resource):
             body["webhook_enabled"] = check_bool("webhook_enabled", webhook_enabled)
         if not body:
             raise InvalidRequestError("update", "give webhook_url and/or webhook_enabled")
-        return await self._client.request_model(
+        return await self._client._request_model(
             "PUT", path("/service/licenses/{}", license_id), _LICENSE, json=body
         )

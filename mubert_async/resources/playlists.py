@@ -16,4 +16,4 @@ class Playlists(Resource):
 
     async def list(self) -> list[Playlist]:
         """Every channel available to this customer."""
-        return await self._client.request_model("GET", "/public/playlists", _PLAYLISTS)
+        return await self._client._request_model("GET", "/public/playlists", _PLAYLISTS)

@@ -37,7 +37,7 @@ class Streaming(Resource):
         for name, value in (("bitrate", bitrate), ("intensity", intensity), ("type", type)):
             if value is not None:
                 params[name] = check_choice(name, value)
-        link = await self._client.request_model(
+        link = await self._client._request_model(
             "GET", "/public/streaming/get-link", _LINK, params=params
         )
         return link.link
@@ -50,17 +50,17 @@ class Streaming(Resource):
         body: dict[str, Any] = {"loop": "on" if check_bool("on", on) else "off"}
         if time is not None:
             body["time"] = check_int("time", time, minimum=0)
-        await self._client.request(
+        await self._client._request(
             "POST", "/public/streaming/set-loop-state", json=body, idempotent=True
         )
 
     async def set_intensity(self, intensity: Intensity | str) -> None:
         """Change how many instruments play at once, without breaking the stream."""
         body = {"intensity": check_choice("intensity", intensity)}
-        await self._client.request(
+        await self._client._request(
             "POST", "/public/streaming/set-intensity", json=body, idempotent=True
         )
 
     async def restart(self) -> None:
         """Start a different melody on the same stream URL."""
-        await self._client.request("POST", "/public/streaming/restart")
+        await self._client._request("POST", "/public/streaming/restart")

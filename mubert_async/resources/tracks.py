@@ -39,8 +39,11 @@ from ..transport import Multipart
 from ._base import Resource, check_page, paginate
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._base_client import BaseClient
     from ..generation import GenerationEngine, GenerationRun, ProgressCallback
+    from ..models._tracks import CreateFields
 
 __all__ = ["Tracks", "track_id_of"]
 
@@ -160,7 +163,7 @@ class Tracks(Resource):
         fields = request.fields()
         max_retries = None if retries else 0
         if request.image is None:
-            track = await self._client.request_model(
+            track = await self._client._request_model(
                 "POST", endpoint, _TRACK, json=fields, max_retries=max_retries
             )
         else:
@@ -169,7 +172,7 @@ class Tracks(Resource):
                 fields={name: str(value) for name, value in fields.items()},
                 files={"image": image},
             )
-            track = await self._client.request_model(
+            track = await self._client._request_model(
                 "POST", endpoint, _TRACK, form=form, max_retries=max_retries
             )
         self._engine.ledger.remember(track.id)
@@ -181,7 +184,9 @@ class Tracks(Resource):
         Sent once (no retries): reconciliation reads the server's clock from the answer.
         """
         params = {"offset": offset, "limit": limit, "order": "desc", "order_by": "created_at"}
-        response = await self._client.request("GET", "/public/tracks", params=params, max_retries=0)
+        response = await self._client._request(
+            "GET", "/public/tracks", params=params, max_retries=0
+        )
         return _TRACK_PAGE.decode(response.content), response.headers.get("date")
 
     @property
@@ -220,12 +225,12 @@ class Tracks(Resource):
             body["stream_id"] = check_int("stream_id", stream_id, minimum=1)
         body.update(_options(bitrate=bitrate, format=format, intensity=intensity, mode=mode))
         return _require_urls(
-            await self._client.request_model("POST", "/public/tracks/stored", _TRACK, json=body)
+            await self._client._request_model("POST", "/public/tracks/stored", _TRACK, json=body)
         )
 
     async def get(self, track_id: Track | str) -> Track:
         """The track with its generations' current status and URLs."""
-        track = await self._client.request_model(
+        track = await self._client._request_model(
             "GET", path("/public/tracks/{}", track_id_of(track_id)), _TRACK
         )
         return _require_urls(track)
@@ -233,7 +238,7 @@ class Tracks(Resource):
     async def get_by_session(self, session_id: str) -> Track:
         """The track whose ``session_id`` this is."""
         session_id = check_path_id("session_id", session_id)
-        track = await self._client.request_model(
+        track = await self._client._request_model(
             "GET", path("/public/tracks/session/{}", session_id), _TRACK
         )
         return _require_urls(track)
@@ -253,7 +258,9 @@ class Tracks(Resource):
             params["order"] = check_choice("order", order)
         if order_by is not None:
             params["order_by"] = check_text("order_by", order_by, max_length=64)
-        return await self._client.request_model("GET", "/public/tracks", _TRACK_PAGE, params=params)
+        return await self._client._request_model(
+            "GET", "/public/tracks", _TRACK_PAGE, params=params
+        )
 
     def iter(
         self,
@@ -289,7 +296,7 @@ class Tracks(Resource):
         body: dict[str, Any] = {"duration": _duration(duration)}
         body.update(_options(bitrate=bitrate, format=format, intensity=intensity, mode=mode))
         return _require_urls(
-            await self._client.request_model(
+            await self._client._request_model(
                 "POST", path("/public/tracks/{}/similar", track_id), _TRACK, json=body
             )
         )
@@ -324,7 +331,7 @@ class Tracks(Resource):
         if not body:
             raise InvalidRequestError("edit", "give at least one change")
         return _require_urls(
-            await self._client.request_model(
+            await self._client._request_model(
                 "POST", path("/public/tracks/{}/edit", track_id), _TRACK, json=body
             )
         )
@@ -345,12 +352,16 @@ class Tracks(Resource):
             track_id_of(track)
         return await self._engine.wait(self, track, timeout)
 
-    async def generate(self, *, timeout: float | None = None, **create_fields: Any) -> Track:
+    async def generate(
+        self, *, timeout: float | None = None, **create_fields: Unpack[CreateFields]
+    ) -> Track:
         """Create a track and wait until it is done (``create`` + ``wait``).
 
-        Takes a slot of the customer's concurrency limit for the whole generation; a
-        concurrency 403 re-queues the request instead of failing it. ``create_fields``
-        are ``create``'s arguments.
+        ``create_fields`` are ``create``'s keyword arguments (typed: a type checker or
+        IDE flags ``promt=``). Takes a slot of the customer's concurrency limit for the
+        whole generation; a concurrency 403 re-queues the request instead of failing it.
+        ``timeout`` bounds the whole call: waiting for a slot, the create (retries and
+        re-queues included) and the wait.
         """
         if timeout is not None:
             _check_timeout(timeout)
