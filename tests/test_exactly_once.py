@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import io
 import logging
@@ -13,6 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
+from engine_helpers import FAST_POLL, FAST_RETRY, client_of, creates, other_tasks
 
 from mubert_async import (
     ClientClosedError,
@@ -23,7 +23,6 @@ from mubert_async import (
     MubertClient,
     MubertError,
     QuotaExceededError,
-    RetryPolicy,
     TrackRequest,
     TransportError,
 )
@@ -32,24 +31,8 @@ from mubert_async.sim import serve
 from mubert_async.testing import FakeMubert, Fault
 from mubert_async.transport import Request, Response, Transport
 
-FAST_POLL = PollPolicy(initial_delay=0.02, min_interval=0.01, max_interval=0.05, jitter=0.05)
-FAST_RETRY = RetryPolicy(initial_delay=0.01, max_delay=0.05)
 CREATE = r"/public/tracks$"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(60 * 1024)
-
-
-def creates(fake: FakeMubert) -> int:
-    return sum(1 for r in fake.requests if r.method == "POST" and r.url.endswith("/public/tracks"))
-
-
-def client_of(fake: FakeMubert, **kwargs: Any) -> MubertClient:
-    kwargs.setdefault("poll", FAST_POLL)
-    kwargs.setdefault("retry", FAST_RETRY)
-    return fake.client(**kwargs)
-
-
-def other_tasks() -> set[asyncio.Task[Any]]:
-    return {t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()}
 
 
 # -- 1. a late server commit is waited for, never sent twice ----------------------------

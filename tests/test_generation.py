@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
+from engine_helpers import client_of, creates, other_tasks
 
 from mubert_async import (
     GenerationFailedError,
@@ -20,36 +21,18 @@ from mubert_async import (
     MubertClient,
     PermissionDeniedError,
     QuotaExceededError,
-    RetryPolicy,
     TrackRequest,
 )
-from mubert_async.generation import BatchProgress, PollPolicy
+from mubert_async.generation import BatchProgress
 from mubert_async.testing import FAST_RECONCILE, FakeMubert, Fault, ManualClock
-
-FAST_POLL = PollPolicy(initial_delay=0.02, min_interval=0.01, max_interval=0.05, jitter=0.05)
-FAST_RETRY = RetryPolicy(initial_delay=0.01, max_delay=0.05)
 
 
 def make(generation_time: float = 0.05, **fake_kwargs: Any) -> FakeMubert:
     return FakeMubert(generation_time=generation_time, **fake_kwargs)
 
 
-def client_of(fake: FakeMubert, **kwargs: Any) -> MubertClient:
-    kwargs.setdefault("poll", FAST_POLL)
-    kwargs.setdefault("retry", FAST_RETRY)
-    return fake.client(**kwargs)
-
-
 def prompts(n: int, duration: int = 30) -> list[TrackRequest]:
     return [TrackRequest(duration, prompt=f"song {i}") for i in range(n)]
-
-
-def creates(fake: FakeMubert) -> int:
-    return sum(1 for r in fake.requests if r.method == "POST" and r.url.endswith("/public/tracks"))
-
-
-def other_tasks() -> set[asyncio.Task[Any]]:
-    return {t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()}
 
 
 # -- wait -------------------------------------------------------------------------------
