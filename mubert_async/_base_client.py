@@ -23,7 +23,7 @@ from .errors import (
     InvalidRequestError,
     MubertError,
     TransportError,
-    error_from_response,
+    _error_from_response,
     scrub_error,
 )
 from .models._decoding import ResponseDecoder
@@ -303,7 +303,7 @@ class BaseClient:
             )
         if 200 <= response.status < 300:
             return response
-        return error_from_response(
+        return _error_from_response(
             response.status, response.headers, response.content, secrets=self._secrets
         )
 

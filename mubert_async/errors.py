@@ -62,7 +62,6 @@ __all__ = [
     "ServerError",
     "TransportError",
     "ValidationError",
-    "error_from_response",
     "scrub_error",
 ]
 
@@ -81,6 +80,9 @@ class InvalidRequestError(MubertError, ValueError):
         self.field = field
         self.rule = rule
         super().__init__(f"{field}: {rule}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.rule), self.__dict__)
 
 
 class TransportError(MubertError):
@@ -227,19 +229,21 @@ class LicenseForbiddenError(PermissionDeniedError):
     """The license does not allow this bitrate, duration, feature, format, intensity or mode."""
 
 
+_QUOTA_FIELDS: Mapping[str, tuple[str | None, str]] = {
+    "LicenseLimitTracksCount": ("tracks_count", "tracks_count_limit"),
+    "LicenseLimitTracksDuration": ("tracks_duration", "tracks_duration_limit"),
+    "LicenseLimitStreamingDuration": ("streaming_duration", "streaming_duration_limit"),
+    "LicenseLimitUsersCount": (None, "customers_count_limit"),
+}
+"""Error code to the body's (used, limit) keys of a ``QuotaExceededError``."""
+
+
 class QuotaExceededError(PermissionDeniedError):
     """A track-count, track-duration, streaming-duration or customer-count quota is used up.
 
     ``period`` is ``"daily"``, ``"monthly"`` or ``"total"`` (None for the customer
     count), ``used`` what has been consumed and ``limit`` the quota.
     """
-
-    _FIELDS: Mapping[str, tuple[str | None, str]] = {
-        "LicenseLimitTracksCount": ("tracks_count", "tracks_count_limit"),
-        "LicenseLimitTracksDuration": ("tracks_duration", "tracks_duration_limit"),
-        "LicenseLimitStreamingDuration": ("streaming_duration", "streaming_duration_limit"),
-        "LicenseLimitUsersCount": (None, "customers_count_limit"),
-    }
 
     @property
     def period(self) -> str | None:
@@ -250,13 +254,13 @@ class QuotaExceededError(PermissionDeniedError):
     @property
     def used(self) -> int | None:
         """How much of the quota has been used."""
-        used_key = self._FIELDS.get(self.code or "", (None, ""))[0]
+        used_key = _QUOTA_FIELDS.get(self.code or "", (None, ""))[0]
         return _int_field(self.body, used_key)
 
     @property
     def limit(self) -> int | None:
         """The quota itself."""
-        return _int_field(self.body, self._FIELDS.get(self.code or "", (None, None))[1])
+        return _int_field(self.body, _QUOTA_FIELDS.get(self.code or "", (None, None))[1])
 
 
 class ConcurrencyLimitError(PermissionDeniedError):
@@ -292,7 +296,7 @@ class RateLimitError(APIError):
     @property
     def retry_after(self) -> float | None:
         """Seconds to wait before the next request, from the ``Retry-After`` header."""
-        return parse_retry_after(self.headers.get("retry-after"))
+        return _parse_retry_after(self.headers.get("retry-after"))
 
 
 class ServerError(APIError):
@@ -306,7 +310,7 @@ def _int_field(body: Any, key: str | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def parse_retry_after(value: str | None) -> float | None:
+def _parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
     if not value:
         return None
@@ -441,7 +445,7 @@ def scrub_error(error: E, secrets: tuple[str, ...]) -> E:
     return error
 
 
-def error_from_response(
+def _error_from_response(
     status: int,
     headers: Mapping[str, str],
     content: bytes,

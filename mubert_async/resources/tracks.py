@@ -40,7 +40,8 @@ from ._base import Resource, check_page, paginate
 
 if TYPE_CHECKING:
     from .._base_client import BaseClient
-    from ..generation import GenerationEngine, GenerationRun, ProgressCallback
+    from ..generation import GenerationRun, ProgressCallback
+    from ..generation._engine import GenerationEngine
 
 __all__ = ["Tracks", "track_id_of"]
 
