@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
+from ._errors_base import InvalidRequestError, MubertError
+
 if TYPE_CHECKING:
-    from .models import Track
+    from .models._tracks import Track
 
 __all__ = [
     "APIError",
@@ -64,25 +66,6 @@ __all__ = [
     "ValidationError",
     "scrub_error",
 ]
-
-
-class MubertError(Exception):
-    """Base class of every exception raised by mubert_async."""
-
-
-class InvalidRequestError(MubertError, ValueError):
-    """Input that the API would reject, caught before anything was sent.
-
-    ``field`` names the offending argument and ``rule`` the constraint it broke.
-    """
-
-    def __init__(self, field: str, rule: str) -> None:
-        self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {rule}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.field, self.rule), self.__dict__)
 
 
 class TransportError(MubertError):
