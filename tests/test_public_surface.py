@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
 import pickle
 import subprocess
@@ -101,6 +102,27 @@ def test_no_module_leaks_annotations_or_helpers() -> None:
         "redis",
     }
     assert "annotations" not in vars(mubert_async)
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "cli",
+        "coordination",
+        "generation",
+        "mcp_server",
+        "models",
+        "redis",
+        "resources",
+        "sim",
+        "testing",
+        "transport",
+        "webhooks",
+    ],
+)
+def test_no_package_leaks_the_future_import(package: str) -> None:
+    module = importlib.import_module(f"mubert_async.{package}")
+    assert "annotations" not in vars(module)
 
 
 def test_engine_internals_are_not_exported_from_generation() -> None:

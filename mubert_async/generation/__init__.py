@@ -6,8 +6,6 @@ itself (``_engine.GenerationEngine``, ``_limiter.GenerationLimiter``,
 ``_polling.GenerationTimes``) is private: importable from those modules, not promised.
 """
 
-from __future__ import annotations
-
 from ._batch import BatchProgress, GenerationRun, ProgressCallback
 from ._engine import DEFAULT_WAIT_TIMEOUT
 from ._polling import PollPolicy

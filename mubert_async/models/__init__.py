@@ -1,7 +1,5 @@
 """The API's resources as typed, immutable msgspec Structs."""
 
-from __future__ import annotations
-
 from .._enums import (
     BITRATES,
     KEYS,

@@ -6,8 +6,6 @@ a function for tests, and ``mubert_async.testing.FakeMubert().transport()`` serv
 requests from the in-memory simulator.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any
 
 from ._base import Multipart, Request, Response, StreamResponse, Transport, UploadFile
