@@ -23,17 +23,24 @@ from .errors import (
     InvalidRequestError,
     MubertError,
     TransportError,
-    error_from_response,
+    _error_from_response,
     scrub_error,
 )
 from .models._decoding import ResponseDecoder
-from .transport import AiohttpTransport, Multipart, Request, Response, Transport
+from .transport import Multipart, Request, Response, Transport
 
 __all__ = ["NOT_GIVEN", "BaseClient", "NotGiven", "path"]
 
 T = TypeVar("T")
 _MIN_SECRET = 6
 Self = TypeVar("Self", bound="BaseClient")
+
+
+def _default_transport() -> Transport:
+    """The default transport, imported here so ``import mubert_async`` does not load aiohttp."""
+    from .transport._aiohttp import AiohttpTransport
+
+    return AiohttpTransport()
 
 
 class NotGiven:
@@ -104,7 +111,7 @@ class BaseClient:
         self._retry = retry if retry is not None else RetryPolicy()
         self._owns_transport = transport is None
         self._closed = False
-        self._transport: Transport = transport if transport is not None else AiohttpTransport()
+        self._transport: Transport = transport if transport is not None else _default_transport()
         self._headers = {
             "accept": "application/json",
             "user-agent": f"mubert-async/{__version__}",
@@ -296,7 +303,7 @@ class BaseClient:
             )
         if 200 <= response.status < 300:
             return response
-        return error_from_response(
+        return _error_from_response(
             response.status, response.headers, response.content, secrets=self._secrets
         )
 

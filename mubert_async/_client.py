@@ -7,7 +7,8 @@ from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, PUBLIC_AUTH, SERVICE_
 from ._retry import RetryPolicy
 from ._validation import check_int
 from .errors import InvalidRequestError
-from .generation import GenerationEngine, PollPolicy, ReconcilePolicy
+from .generation import PollPolicy, ReconcilePolicy
+from .generation._engine import GenerationEngine
 from .models import Customer
 from .resources import Customers, Library, Licenses, Playlists, Streaming, Tracks
 from .transport import Transport

@@ -15,8 +15,8 @@ from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .errors import InvalidRequestError
-from .models._enums import BITRATES, KEYS, Format, Instrument, Intensity, Mode, Stem, StreamingType
+from ._enums import BITRATES, KEYS, Format, Instrument, Intensity, Mode, Stem, StreamingType
+from ._errors_base import InvalidRequestError
 
 __all__ = [
     "MAX_DURATION",

@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
+from ._errors_base import InvalidRequestError, MubertError
+
 if TYPE_CHECKING:
-    from .models import Track
+    from .models._tracks import Track
 
 __all__ = [
     "APIError",
@@ -62,25 +64,8 @@ __all__ = [
     "ServerError",
     "TransportError",
     "ValidationError",
-    "error_from_response",
     "scrub_error",
 ]
-
-
-class MubertError(Exception):
-    """Base class of every exception raised by mubert_async."""
-
-
-class InvalidRequestError(MubertError, ValueError):
-    """Input that the API would reject, caught before anything was sent.
-
-    ``field`` names the offending argument and ``rule`` the constraint it broke.
-    """
-
-    def __init__(self, field: str, rule: str) -> None:
-        self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {rule}")
 
 
 class TransportError(MubertError):
@@ -227,19 +212,21 @@ class LicenseForbiddenError(PermissionDeniedError):
     """The license does not allow this bitrate, duration, feature, format, intensity or mode."""
 
 
+_QUOTA_FIELDS: Mapping[str, tuple[str | None, str]] = {
+    "LicenseLimitTracksCount": ("tracks_count", "tracks_count_limit"),
+    "LicenseLimitTracksDuration": ("tracks_duration", "tracks_duration_limit"),
+    "LicenseLimitStreamingDuration": ("streaming_duration", "streaming_duration_limit"),
+    "LicenseLimitUsersCount": (None, "customers_count_limit"),
+}
+"""Error code to the body's (used, limit) keys of a ``QuotaExceededError``."""
+
+
 class QuotaExceededError(PermissionDeniedError):
     """A track-count, track-duration, streaming-duration or customer-count quota is used up.
 
     ``period`` is ``"daily"``, ``"monthly"`` or ``"total"`` (None for the customer
     count), ``used`` what has been consumed and ``limit`` the quota.
     """
-
-    _FIELDS: Mapping[str, tuple[str | None, str]] = {
-        "LicenseLimitTracksCount": ("tracks_count", "tracks_count_limit"),
-        "LicenseLimitTracksDuration": ("tracks_duration", "tracks_duration_limit"),
-        "LicenseLimitStreamingDuration": ("streaming_duration", "streaming_duration_limit"),
-        "LicenseLimitUsersCount": (None, "customers_count_limit"),
-    }
 
     @property
     def period(self) -> str | None:
@@ -250,13 +237,13 @@ class QuotaExceededError(PermissionDeniedError):
     @property
     def used(self) -> int | None:
         """How much of the quota has been used."""
-        used_key = self._FIELDS.get(self.code or "", (None, ""))[0]
+        used_key = _QUOTA_FIELDS.get(self.code or "", (None, ""))[0]
         return _int_field(self.body, used_key)
 
     @property
     def limit(self) -> int | None:
         """The quota itself."""
-        return _int_field(self.body, self._FIELDS.get(self.code or "", (None, None))[1])
+        return _int_field(self.body, _QUOTA_FIELDS.get(self.code or "", (None, None))[1])
 
 
 class ConcurrencyLimitError(PermissionDeniedError):
@@ -292,7 +279,7 @@ class RateLimitError(APIError):
     @property
     def retry_after(self) -> float | None:
         """Seconds to wait before the next request, from the ``Retry-After`` header."""
-        return parse_retry_after(self.headers.get("retry-after"))
+        return _parse_retry_after(self.headers.get("retry-after"))
 
 
 class ServerError(APIError):
@@ -306,7 +293,7 @@ def _int_field(body: Any, key: str | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def parse_retry_after(value: str | None) -> float | None:
+def _parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
     if not value:
         return None
@@ -441,7 +428,7 @@ def scrub_error(error: E, secrets: tuple[str, ...]) -> E:
     return error
 
 
-def error_from_response(
+def _error_from_response(
     status: int,
     headers: Mapping[str, str],
     content: bytes,

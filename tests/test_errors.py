@@ -22,7 +22,7 @@ from mubert_async import (
     ServerError,
     ValidationError,
 )
-from mubert_async.errors import error_from_response, parse_retry_after
+from mubert_async.errors import _error_from_response, _parse_retry_after
 
 SPEC = json.loads((Path(__file__).parent / "data" / "mubert-openapi-v3.json").read_text())
 SCHEMAS = SPEC["components"]["schemas"]
@@ -77,7 +77,7 @@ def _example_body(code: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("status", "code"), _spec_codes())
 def test_every_spec_error_code_maps_to_its_class(status: int, code: str) -> None:
     body = _example_body(code)
-    error = error_from_response(status, {}, msgspec.json.encode(body))
+    error = _error_from_response(status, {}, msgspec.json.encode(body))
     assert type(error) is EXPECTED[code]
     assert error.status == status
     assert error.code == code
@@ -94,7 +94,7 @@ def test_422_carries_field_errors() -> None:
         "message": "The duration field is required.",
         "errors": {"duration": ["required"], "x": "y"},
     }
-    error = error_from_response(422, {}, msgspec.json.encode(body))
+    error = _error_from_response(422, {}, msgspec.json.encode(body))
     assert isinstance(error, ValidationError)
     assert error.errors == {"duration": ["required"], "x": ["y"]}
     assert "duration field is required" in str(error)
@@ -108,7 +108,7 @@ def test_quota_fields() -> None:
         "tracks_count": 5,
         "tracks_count_limit": 5,
     }
-    error = error_from_response(403, {}, msgspec.json.encode(body))
+    error = _error_from_response(403, {}, msgspec.json.encode(body))
     assert isinstance(error, QuotaExceededError)
     assert (error.period, error.used, error.limit) == ("daily", 5, 5)
     body = {
@@ -118,10 +118,10 @@ def test_quota_fields() -> None:
         "tracks_duration_limit": 120,
         "track_duration": 60,
     }
-    error = error_from_response(403, {}, msgspec.json.encode(body))
+    error = _error_from_response(403, {}, msgspec.json.encode(body))
     assert isinstance(error, QuotaExceededError)
     assert (error.period, error.used, error.limit) == ("monthly", 100, 120)
-    error = error_from_response(
+    error = _error_from_response(
         403, {}, b'{"code": "LicenseLimitUsersCount", "customers_count_limit": 3}'
     )
     assert isinstance(error, QuotaExceededError)
@@ -129,14 +129,14 @@ def test_quota_fields() -> None:
 
 
 def test_concurrency_limit_and_expiry_fields() -> None:
-    error = error_from_response(
+    error = _error_from_response(
         403,
         {},
         b'{"code": "LicenseLimitConcurrentTrackGenerationsCount", "concurrent_track_generations": 4}',
     )
     assert isinstance(error, ConcurrencyLimitError)
     assert error.limit == 4
-    error = error_from_response(
+    error = _error_from_response(
         403, {}, b'{"code": "AccessTokenExpired", "expired_at": "2023-12-31T23:59:59Z"}'
     )
     assert isinstance(error, PermissionDeniedError)
@@ -158,13 +158,13 @@ def test_concurrency_limit_and_expiry_fields() -> None:
     ],
 )
 def test_status_without_a_known_code(status: int, cls: type[APIError]) -> None:
-    error = error_from_response(status, {}, b'{"message": "nope", "code": "SomethingNew"}')
+    error = _error_from_response(status, {}, b'{"message": "nope", "code": "SomethingNew"}')
     assert type(error) is cls
     assert error.code == "SomethingNew"
 
 
 def test_code_never_moves_an_error_to_another_status_branch() -> None:
-    error = error_from_response(404, {}, b'{"code": "LicenseLimitTracksCount"}')
+    error = _error_from_response(404, {}, b'{"code": "LicenseLimitTracksCount"}')
     assert type(error) is NotFoundError
 
 
@@ -172,18 +172,18 @@ def test_code_never_moves_an_error_to_another_status_branch() -> None:
     "content", [b"<html>Bad gateway</html>", b'{"message": "trunc', b"", b"[1, 2]"]
 )
 def test_non_json_error_bodies_keep_their_status_class(content: bytes) -> None:
-    error = error_from_response(502, {}, content)
+    error = _error_from_response(502, {}, content)
     assert type(error) is ServerError
     assert error.status == 502
     assert isinstance(error, MubertError)
 
 
 def test_retry_after() -> None:
-    error = error_from_response(429, {"retry-after": "3"}, b"{}")
+    error = _error_from_response(429, {"retry-after": "3"}, b"{}")
     assert isinstance(error, RateLimitError)
     assert error.retry_after == 3.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
-    assert parse_retry_after("-5") == 0.0
-    assert parse_retry_after("nan") is None
+    assert _parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert _parse_retry_after("soon") is None
+    assert _parse_retry_after(None) is None
+    assert _parse_retry_after("-5") == 0.0
+    assert _parse_retry_after("nan") is None

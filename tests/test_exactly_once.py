@@ -408,7 +408,7 @@ async def test_generate_timeout_bounds_requeues_after_concurrency_403s() -> None
 
 
 async def test_one_skewed_created_at_does_not_poison_later_waits() -> None:
-    from mubert_async.generation import GenerationTimes
+    from mubert_async.generation._polling import GenerationTimes
 
     times = GenerationTimes()
     for _ in range(5):

@@ -1,4 +1,4 @@
-"""The public surface is exactly what API.md promises, and every public name is documented."""
+"""The public surface keeps its promised names and signatures, and every public name is documented."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_exports() -> None:
 KW = inspect.Parameter.KEYWORD_ONLY
 POS = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
-# (callable, [(name, kind, default)]) straight from API.md; "*" marks keyword-only.
+# (callable, [(name, kind, default)]): the promised signatures; "*" marks keyword-only.
 SIGNATURES: list[tuple[Any, list[tuple[str, Any, Any]]]] = [
     (
         MubertClient.__init__,

@@ -11,8 +11,6 @@ Run ``mubert --help`` for every command, the credentials it reads and its exit
 codes. Importing this package does not need click; running ``main`` does.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Sequence
 

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import anyio
 import msgspec
 
+from .._redaction import error_message
 from ..errors import APIError, ConcurrencyLimitError, InvalidRequestError, MubertError
 from ..models import Track, TrackRequest
-from ._generate import Outcome, Progress, error_message
+from ._generate import Outcome, Progress
 from ._manifest import BatchLine, Manifest, make_entry, now_iso
 
 if TYPE_CHECKING:

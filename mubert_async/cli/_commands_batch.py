@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
+from .._redaction import error_message
 from ._batch_run import BatchRunner, Job
 from ._commands_tracks import progress_enabled
 from ._context import CliError, State, run_async
-from ._generate import Outcome, Progress, error_message, exit_code_for
+from ._generate import Outcome, Progress, exit_code_for
 from ._manifest import MANIFEST_NAME, BatchLine, Manifest, make_entry, read_batch_file
 from ._options import FORMAT_CHOICES, pass_state, run_options
 from ._out import out_option, out_target

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from .._redaction import redact_link
 from ..models import LibraryParam, Playlist, Track
 from ._context import CliError, State, run_async
 from ._files import write_private
@@ -23,7 +24,6 @@ from ._options import (
     pass_state,
     show_listing,
 )
-from ._output import redact_link
 from ._render import show_playlists, show_tracks
 
 __all__ = ["library", "playlists", "stream_link"]

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
+from .._redaction import error_message
 from ..models import Track, TrackRequest
 from ._context import State, run_async
-from ._generate import Outcome, Progress, error_message, exit_code_for, generate_and_download
+from ._generate import Outcome, Progress, exit_code_for, generate_and_download
 from ._options import (
     BITRATE_CHOICES,
     FORMAT_CHOICES,

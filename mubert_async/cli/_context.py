@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from .._config import DEFAULT_TIMEOUT, ENV_BASE_URL, PUBLIC_AUTH, SERVICE_AUTH, AuthScheme
+from .._redaction import Redactor
 from ._files import EnvFileError, parse_env_file
-from ._output import Output, Redactor
+from ._output import Output
 
 if TYPE_CHECKING:
     from .. import MubertClient, MubertServiceClient

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from .._redaction import error_message
 from ..errors import GenerationFailedError, InvalidRequestError, MubertError
 from ..generation import BatchProgress
 from ..models import Track, TrackRequest
@@ -65,14 +66,6 @@ class Outcome:
         if self.error is None:
             return {}
         return {"type": type(self.error).__name__, "message": error_message(self.error)}
-
-
-def error_message(error: BaseException) -> str:
-    """A one-line message for ``error`` (OS errors without their errno prefix)."""
-    if isinstance(error, OSError) and error.strerror:
-        where = f": {error.filename}" if error.filename else ""
-        return f"{error.strerror}{where}"
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def exit_code_for(failures: Sequence[BaseException | None], succeeded: int) -> int:

@@ -19,8 +19,8 @@ import click
 from click.core import ParameterSource
 
 from .._config import DEFAULT_TIMEOUT
+from .._redaction import Redactor
 from ._context import State
-from ._output import Redactor
 
 __all__ = ["GLOBAL_OPTION_NAMES", "add_global_options", "global_options"]
 

@@ -4,8 +4,6 @@
 ``mubert_async.redis.RedisCoordination`` (extra ``redis``) across processes and machines.
 """
 
-from __future__ import annotations
-
 from ._base import TIMINGS_WINDOW, Coordination, Lease, SharedSemaphore, SharedTimings
 from ._memory import InProcessCoordination
 

@@ -40,7 +40,7 @@ from ..errors import (
     MubertError,
     RequestTimeout,
     TransportError,
-    error_from_response,
+    _error_from_response,
     scrub_error,
 )
 from ..models import BITRATES, Format, Generation, GenerationStatus, Track
@@ -574,7 +574,7 @@ class _Job:
                 "generate it again to download it",
                 track=self.track,
             )
-        return error_from_response(
+        return _error_from_response(
             status, response.headers, _s3_as_json(bytes(content)), secrets=self.secrets
         )
 

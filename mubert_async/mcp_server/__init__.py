@@ -6,8 +6,6 @@ them up, list them, list playlists and library parameters, and download; resourc
 official ``mcp`` SDK; run it with ``mubert mcp`` (``--sim`` for the offline simulator).
 """
 
-from __future__ import annotations
-
 from ._app import HOST, build_server, serve
 from ._backend import Backend
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 from mcp.server.mcpserver import MCPServer
 
 from .._client import MubertClient
+from .._redaction import Redactor
 from .._version import __version__
-from ..cli._output import Redactor
 from ._backend import Backend
 from ._errors import Scrubber
 from ._resources import register_resources

@@ -6,7 +6,7 @@ import pathlib
 from dataclasses import dataclass
 
 from .._client import MubertClient
-from ..cli._output import Redactor
+from .._redaction import Redactor
 from ..models import Format, Track
 
 __all__ = ["Backend"]

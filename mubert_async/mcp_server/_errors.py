@@ -10,8 +10,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel
 
-from ..cli._generate import error_message
-from ..cli._output import Redactor
+from .._redaction import Redactor, error_message
 from ..errors import MubertError
 
 __all__ = ["Scrubber", "describe", "reported_as"]

@@ -1,9 +1,6 @@
 """The API's resources as typed, immutable msgspec Structs."""
 
-from __future__ import annotations
-
-from ._catalog import BpmRange, LibraryParam, LibraryParamValue, Playlist, PlaylistParams
-from ._enums import (
+from .._enums import (
     BITRATES,
     KEYS,
     Format,
@@ -14,6 +11,7 @@ from ._enums import (
     Stem,
     StreamingType,
 )
+from ._catalog import BpmRange, LibraryParam, LibraryParamValue, Playlist, PlaylistParams
 from ._page import Page, PageMeta
 from ._service import Customer, CustomerAccess, CustomerLimits, License, LicenseLimits
 from ._tracks import Generation, GenerationResult, ImageInput, Track, TrackRequest

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from enum import Enum
+from html import escape
 from typing import IO, TYPE_CHECKING, Any, Union
 
 import msgspec
 
 from .. import _validation as check
-from ..errors import InvalidRequestError, MubertError
-from ._enums import Format, GenerationStatus, Intensity, Mode
+from .._enums import Format, GenerationStatus, Intensity, Mode
+from .._errors_base import InvalidRequestError, MubertError
 
 __all__ = [
     "CreateFields",
@@ -135,9 +136,7 @@ class Track(msgspec.Struct, kw_only=True, frozen=True, gc=False):
         return newest.url if newest is not None else None
 
     def _repr_html_(self) -> str:
-        from .._display import track_html
-
-        return track_html(self)
+        return _track_html(self)
 
 
 class _TrackRequestBase(msgspec.Struct, frozen=True):
@@ -241,9 +240,35 @@ class GenerationResult(msgspec.Struct, kw_only=True, frozen=True):
     def _repr_html_(self) -> str:
         if self.track is not None:
             return self.track._repr_html_()
-        from html import escape
-
         return (
             f"<div class='mubert-result'><strong>Request {self.index} failed</strong>: "
             f"{escape(type(self.error).__name__)}: {escape(str(self.error))}</div>"
         )
+
+
+def _track_html(track: Track) -> str:
+    """A small card with the track's key facts and, once done, an audio player."""
+    facts = [
+        ("status", track.status),
+        ("duration", f"{track.duration} s" if track.duration is not None else None),
+        ("playlist", track.playlist_index),
+        ("prompt", track.prompt),
+        ("mode", track.mode),
+        ("intensity", track.intensity),
+        ("bpm", track.bpm),
+        ("key", track.key),
+    ]
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{name}</th><td>{escape(str(value))}</td></tr>"
+        for name, value in facts
+        if value is not None
+    )
+    player = (
+        f"<audio controls preload='none' src='{escape(track.url, quote=True)}'></audio>"
+        if track.url
+        else ""
+    )
+    return (
+        f"<div class='mubert-track'><strong>Track {escape(track.id)}</strong>"
+        f"<table>{rows}</table>{player}</div>"
+    )

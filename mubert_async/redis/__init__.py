@@ -8,8 +8,6 @@
     coordination = RedisCoordination(redis.asyncio.Redis.from_url("redis://localhost:6379/0"))
 """
 
-from __future__ import annotations
-
 try:
     import redis.asyncio  # noqa: F401
 except ImportError as exc:

@@ -1,7 +1,5 @@
 """Resource namespaces: the endpoints grouped as ``client.tracks``, ``service.customers``..."""
 
-from __future__ import annotations
-
 from .customers import Customers
 from .library import Library
 from .licenses import Licenses

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._base_client import BaseClient
-    from ..generation import GenerationEngine, GenerationRun, ProgressCallback
+    from ..generation import GenerationRun, ProgressCallback
+    from ..generation._engine import GenerationEngine
     from ..models._tracks import CreateFields
 
 __all__ = ["Tracks", "track_id_of"]

@@ -6,8 +6,6 @@ points the fake's URLs there. ``add_fault_rates(fake, FaultRates(error=0.1))`` m
 share of all requests fail, as the command line's ``--error-rate`` and friends do.
 """
 
-from __future__ import annotations
-
 from ._cli import main
 from ._faults import FaultRates, add_fault_rates
 from ._server import RequestLog, create_app, serve

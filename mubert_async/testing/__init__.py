@@ -22,8 +22,6 @@ the defaults wait seconds; the pytest plugin's fixtures (``mubert_fake``,
 ``mubert_client``, ``mubert_service``, ``mubert_clock``) use them.
 """
 
-from __future__ import annotations
-
 from ._clock import ManualClock
 from ._fake import FakeMubert
 from ._faults import Fault, FaultSet

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 import anyio.lowlevel
@@ -12,12 +12,25 @@ import anyio.lowlevel
 from ..errors import RequestTimeout
 from ..transport._base import Request, Response, StreamResponse, Transport
 from ..transport._shared import BufferedStream
-from ._faults import run_exchange
-
-if TYPE_CHECKING:
-    from ._fake import FakeMubert
+from ._faults import FaultSet, Handler, run_exchange
+from ._model import FakeStats
 
 __all__ = ["FakeTransport"]
+
+
+class Served(Handler, Protocol):
+    """What ``FakeTransport`` serves from: a ``FakeMubert`` (a protocol, so no import cycle)."""
+
+    @property
+    def faults(self) -> FaultSet:
+        """The faults to apply."""
+
+    @property
+    def stats(self) -> FakeStats:
+        """The counters a fault is counted in."""
+
+    def _receive(self, request: Request) -> None:
+        """Record ``request``."""
 
 
 class FakeTransport:
@@ -27,7 +40,7 @@ class FakeTransport:
     finish within ``request.timeout`` seconds (else ``RequestTimeout(sent=True)``).
     """
 
-    def __init__(self, fake: FakeMubert) -> None:
+    def __init__(self, fake: Served) -> None:
         self._fake = fake
 
     async def _exchange(self, request: Request, *, stream: bool) -> tuple[Response, bool]:

@@ -1,5 +1,6 @@
-"""Delivering the fake's webhooks: retries with backoff, and lost, duplicated, delayed,
-reordered deliveries on purpose.
+"""Delivering the fake's webhooks: retries with backoff, and faulty deliveries on purpose.
+
+Deliveries may be lost, duplicated, delayed or reordered on purpose (``WebhookFaults``).
 
 The fake advances lazily, so a ``WebhookSender`` ticks it to notice generations that
 finished: when the next one is due, and at least every ``interval`` seconds (a

@@ -6,15 +6,13 @@ a function for tests, and ``mubert_async.testing.FakeMubert().transport()`` serv
 requests from the in-memory simulator.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any
 
-from ._aiohttp import AiohttpTransport
 from ._base import Multipart, Request, Response, StreamResponse, Transport, UploadFile
 from ._mock import MockTransport
 
 if TYPE_CHECKING:
+    from ._aiohttp import AiohttpTransport
     from ._httpx import HttpxTransport
 
 __all__ = [
@@ -31,7 +29,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "HttpxTransport":  # imported on demand: httpx is an optional extra
+    """Import a concrete transport on first use (PEP 562), so importing the SDK stays cheap."""
+    if name == "AiohttpTransport":  # aiohttp costs ~100 ms to import: only when used
+        from ._aiohttp import AiohttpTransport
+
+        return AiohttpTransport
+    if name == "HttpxTransport":  # httpx is an optional extra
         from ._httpx import HttpxTransport
 
         return HttpxTransport

@@ -1,6 +1,6 @@
 """The default transport, on aiohttp.
 
-Resource rules (see STYLE.md: no "Unclosed client session", no loop confusion):
+Resource rules (no "Unclosed client session" warnings, no loop confusion):
 
 * the ``ClientSession`` is created lazily, inside the running event loop, by the
   first request -- never in ``__init__`` and never from ``__del__``;

@@ -21,8 +21,6 @@ deliveries with ``wait_for``, ``latest`` or ``add_listener``. On the in-memory f
     assert done.status == "done"
 """
 
-from __future__ import annotations
-
 from ._freshness import is_final
 from ._receiver import Listener, WebhookReceiver, WebhookStats
 

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from ._receiver import WebhookReceiver
+__all__ = ["Receives", "handle_request", "receiver_app"]
 
-__all__ = ["handle_request", "receiver_app"]
+
+class Receives(Protocol):
+    """What is served here: a ``WebhookReceiver`` (a protocol, so no import cycle)."""
+
+    @property
+    def max_body(self) -> int:
+        """The largest body accepted, in bytes."""
+
+    @property
+    def aiohttp_handler(self) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """The route handler."""
+
+    def _refuse(self, token: str, size: int) -> int | None:
+        """The status refusing a delivery of ``size`` bytes with ``token``, or None."""
+
+    def _process(self, body: bytes) -> int:
+        """Take a delivery's body; the status to answer with."""
 
 
 async def _read_bounded(request: web.Request, limit: int) -> bytes:
@@ -24,7 +40,7 @@ async def _read_bounded(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)[: limit + 1]
 
 
-async def handle_request(receiver: WebhookReceiver, request: web.Request) -> web.Response:
+async def handle_request(receiver: Receives, request: web.Request) -> web.Response:
     """Answer one delivery: the token in ``match_info["token"]``, the track in the body."""
     token = request.match_info.get("token", "")
     refused = receiver._refuse(token, request.content_length or 0)
@@ -37,7 +53,7 @@ async def handle_request(receiver: WebhookReceiver, request: web.Request) -> web
     return web.Response(status=status)
 
 
-def receiver_app(receiver: WebhookReceiver) -> web.Application:
+def receiver_app(receiver: Receives) -> web.Application:
     """An application with the one route ``POST /{token}``."""
     app = web.Application()
     app.router.add_post("/{token}", receiver.aiohttp_handler)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from mubert_async._redaction import Redactor, error_message, redact_link
 from mubert_async.cli._files import EnvFileError, merge_env_file, parse_env_file, write_private
-from mubert_async.cli._generate import Progress, error_message, exit_code_for
-from mubert_async.cli._output import Output, Redactor, redact_link
+from mubert_async.cli._generate import Progress, exit_code_for
+from mubert_async.cli._output import Output
 from mubert_async.errors import InvalidRequestError, NotFoundError
 from mubert_async.generation import BatchProgress
 

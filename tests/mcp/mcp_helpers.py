@@ -18,7 +18,7 @@ from mcp.shared.message import SessionMessage
 from mcp.types import CallToolResult, TextContent, Tool
 
 from mubert_async import MubertClient
-from mubert_async.cli._output import Redactor
+from mubert_async._redaction import Redactor
 from mubert_async.mcp_server import Backend, build_server
 from mubert_async.sim import serve
 from mubert_async.testing import FakeCustomer, FakeMubert

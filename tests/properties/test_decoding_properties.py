@@ -61,7 +61,7 @@ from mubert_async.errors import (
     ServerError,
     TransportError,
     ValidationError,
-    error_from_response,
+    _error_from_response,
 )
 from mubert_async.transport import Response
 
@@ -489,12 +489,12 @@ def test_error_responses_raise_the_status_api_error(
 ) -> None:
     """Any status 400-599, any body, any Retry-After: the APIError of that status.
 
-    Both ``error_from_response`` itself and every decoding method answered so.
+    Both ``_error_from_response`` itself and every decoding method answered so.
     """
     try:
-        error = error_from_response(status, headers, body.content, secrets=SECRETS)
+        error = _error_from_response(status, headers, body.content, secrets=SECRETS)
     except Exception as exc:  # the property: nothing escapes
-        pytest.fail(f"error_from_response raised {exc!r}")
+        pytest.fail(f"_error_from_response raised {exc!r}")
     _check_api_error(error, status, SECRETS)
 
     wire.answer(lambda request: Response(status, headers, body.content))

@@ -17,7 +17,7 @@ import pytest
 from prop_harness import ACCESS_TOKEN, Wire, wire
 
 from mubert_async import Customer, MubertClient, Page, Track, TrackRequest
-from mubert_async.errors import InvalidRequestError, TransportError, error_from_response
+from mubert_async.errors import InvalidRequestError, TransportError, _error_from_response
 from mubert_async.models._decoding import ResponseDecoder
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(60 * 1024)
@@ -62,7 +62,7 @@ def test_1_a_malformed_body_is_a_transport_error(content: bytes) -> None:
     ids=["invalid-utf8", "deeper-than-msgspec", "deeper-than-python"],
 )
 def test_2_a_malformed_error_body_still_gives_the_status_error(content: bytes) -> None:
-    error = error_from_response(422, {}, content, secrets=(ACCESS_TOKEN,))
+    error = _error_from_response(422, {}, content, secrets=(ACCESS_TOKEN,))
     assert error.status == 422
     assert isinstance(error.body, str)
     str(error), repr(error), error.errors  # type: ignore[attr-defined]
@@ -71,7 +71,7 @@ def test_2_a_malformed_error_body_still_gives_the_status_error(content: bytes) -
 def test_3_a_text_error_body_is_scrubbed_before_it_is_cut_short() -> None:
     secret = "access-token-3d4e5f6a7b"
     content = b"x" * 495 + secret.encode() + b" and more"  # the cut at 500 splits the token
-    error = error_from_response(500, {}, content, secrets=(secret,))
+    error = _error_from_response(500, {}, content, secrets=(secret,))
     assert secret[:5] not in error.body, "a piece of the token survived the cut"
     assert error.body == "x" * 495 + "[REDACTED]"[:5]
 

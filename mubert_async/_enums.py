@@ -1,4 +1,4 @@
-"""String enums for the values the API knows.
+"""String enums and constants for the values the API knows (a leaf: imports nothing of ours).
 
 Each member is also a ``str`` (``Mode.LOOP == "loop"``), so the plain strings in
 decoded models compare equal to them, and a value a newer server adds decodes as a
