@@ -27,24 +27,9 @@ import mubert_async
 PACKAGE = pathlib.Path(mubert_async.__file__).parent
 ROOT = PACKAGE.name
 
-KNOWN_CYCLES: list[frozenset[str]] = [
-    # The engine and the tracks resource (issue 11, items 1-2; to be emptied by the engine
-    # API protocol): generation._engine/_batch/_download/_reconcile import resources.tracks
-    # (type-only: ``Tracks``) and call ``tracks.submit/get`` and ``tracks._client``; the
-    # resource imports the engine back (lazily and type-only) for wait/generate/download.
-    frozenset(
-        {
-            "mubert_async.generation",
-            "mubert_async.generation._batch",
-            "mubert_async.generation._download",
-            "mubert_async.generation._engine",
-            "mubert_async.generation._progress",
-            "mubert_async.generation._reconcile",
-            "mubert_async.resources",
-            "mubert_async.resources.tracks",
-        }
-    ),
-]
+KNOWN_CYCLES: list[frozenset[str]] = []
+# The last one, the engine and the tracks resource, went with the engine's API protocol
+# (generation/_api.py: the engine types against ``TrackAPI``, never imports the resource).
 """Cycles still to remove; each entry is one strongly connected component. Only shrinks."""
 
 

@@ -39,7 +39,7 @@ from ..models import GenerationResult, TrackRequest
 from ._engine import GenerationEngine, Stop, Stopped, own_copy
 
 if TYPE_CHECKING:
-    from ..resources.tracks import Tracks
+    from ._api import TrackAPI
 
 __all__ = ["DEFAULT_WORKERS", "BatchProgress", "GenerationRun", "ProgressCallback"]
 
@@ -96,7 +96,7 @@ class _Pipeline:
 
     def __init__(
         self,
-        tracks: Tracks,
+        tracks: TrackAPI,
         engine: GenerationEngine,
         requests: Iterable[Any] | AsyncIterable[Any],
         *,
@@ -352,7 +352,7 @@ class GenerationRun(AsyncIterator[GenerationResult]):
 
 
 def generate_many(
-    tracks: Tracks,
+    tracks: TrackAPI,
     engine: GenerationEngine,
     requests: Iterable[Any] | AsyncIterable[Any],
     *,

@@ -48,7 +48,7 @@ from ..models._tracks import _newest
 from ..transport import Request, StreamResponse, Transport
 
 if TYPE_CHECKING:
-    from ..resources.tracks import Tracks
+    from ._api import TrackAPI
 
 __all__ = [
     "DEFAULT_STALL_TIMEOUT",
@@ -91,7 +91,7 @@ _DIGITS = re.compile(r"\d{1,19}", re.ASCII)
 
 
 async def download_track(
-    tracks: Tracks,
+    tracks: TrackAPI,
     transport: Transport,
     track: Track | str,
     dest: str | os.PathLike[str],
@@ -184,7 +184,7 @@ def default_timeout(max_bytes: int) -> float:
 
 
 async def _choose(
-    tracks: Tracks, track: Track | str, track_id: str, fmt: str | None, bitrate: int | None
+    tracks: TrackAPI, track: Track | str, track_id: str, fmt: str | None, bitrate: int | None
 ) -> tuple[Track, Generation]:
     """The track (fetched again when it has no matching done generation) and that generation."""
     if not isinstance(track, Track) or _pick(track, fmt, bitrate) is None:

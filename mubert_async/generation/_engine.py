@@ -30,7 +30,7 @@ from ._polling import GenerationTimes, PollPolicy
 from ._reconcile import CreateLedger, ReconcilePolicy, _Deadline, create_exactly_once
 
 if TYPE_CHECKING:
-    from ..resources.tracks import Tracks
+    from ._api import TrackAPI
 
 __all__ = [
     "DEFAULT_WAIT_TIMEOUT",
@@ -126,7 +126,7 @@ class GenerationEngine:
         self.poll = poll if poll is not None else PollPolicy()
         self.reconcile = reconcile if reconcile is not None else ReconcilePolicy()
 
-    async def wait(self, tracks: Tracks, track: Track | str, timeout: float | None) -> Track:
+    async def wait(self, tracks: TrackAPI, track: Track | str, timeout: float | None) -> Track:
         """Poll ``track`` until its newest generation is done; raise if it failed or timed out."""
         seconds = DEFAULT_WAIT_TIMEOUT if timeout is None else timeout
         started = anyio.current_time()
@@ -174,7 +174,7 @@ class GenerationEngine:
 
     async def generate(
         self,
-        tracks: Tracks,
+        tracks: TrackAPI,
         request: TrackRequest,
         timeout: float | None,
         stop: Stop | None = None,

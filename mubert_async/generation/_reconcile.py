@@ -54,7 +54,7 @@ from ..models import Page, Track, TrackRequest
 from ..models._tracks import as_aware
 
 if TYPE_CHECKING:
-    from ..resources.tracks import Tracks
+    from ._api import TrackAPI
 
 __all__ = ["ATTEMPTS", "CreateLedger", "ReconcilePolicy", "create_exactly_once"]
 
@@ -232,7 +232,7 @@ class _Deadline:
 
 
 async def _look(
-    tracks: Tracks, ledger: CreateLedger, request: TrackRequest, earliest: datetime | None
+    tracks: TrackAPI, ledger: CreateLedger, request: TrackRequest, earliest: datetime | None
 ) -> tuple[Track | None, datetime | None]:
     """One look for the lost create's track, and the server's clock when it was made.
 
@@ -270,11 +270,11 @@ def _closest(found: list[Track]) -> Track | None:
     return found[-1] if found else None
 
 
-async def _tracks_page(tracks: Tracks, offset: int) -> tuple[Page[Track], str | None]:
+async def _tracks_page(tracks: TrackAPI, offset: int) -> tuple[Page[Track], str | None]:
     """A page of the customer's tracks, newest first, with the server's ``Date``."""
     for attempt in range(ATTEMPTS):
         try:
-            return await tracks._recent(offset=offset, limit=_PAGE_SIZE)
+            return await tracks.recent_page(offset=offset, limit=_PAGE_SIZE)
         except _RETRYABLE as error:
             if attempt == ATTEMPTS - 1 or isinstance(error, ClientClosedError):
                 raise
@@ -283,7 +283,7 @@ async def _tracks_page(tracks: Tracks, offset: int) -> tuple[Page[Track], str | 
 
 
 async def _settle(
-    tracks: Tracks,
+    tracks: TrackAPI,
     ledger: CreateLedger,
     request: TrackRequest,
     *,
@@ -342,7 +342,7 @@ async def _settle(
 
 
 async def create_exactly_once(
-    tracks: Tracks,
+    tracks: TrackAPI,
     ledger: CreateLedger,
     request: TrackRequest,
     *,

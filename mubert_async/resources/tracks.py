@@ -179,7 +179,7 @@ class Tracks(Resource):
         self._engine.ledger.remember(track.id)
         return _require_urls(track)
 
-    async def _recent(self, *, offset: int, limit: int) -> tuple[Page[Track], str | None]:
+    async def recent_page(self, *, offset: int, limit: int) -> tuple[Page[Track], str | None]:
         """A page of the customer's tracks, newest first, and the server's ``Date`` header.
 
         Sent once (no retries): reconciliation reads the server's clock from the answer.

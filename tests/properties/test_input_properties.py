@@ -712,7 +712,8 @@ def test_every_public_method_has_an_input_property() -> None:
     from mubert_async.resources import Customers, Library, Licenses, Playlists, Streaming, Tracks
 
     covered = {m.name for m in GENERATION + LOOKUP + CATALOG + SERVICE}
-    covered |= {"tracks.submit", "tracks.generate_many", "tracks.download"}  # tested apart
+    # tested apart (recent_page: by the reconciliation tests of tests/test_exactly_once.py)
+    covered |= {"tracks.submit", "tracks.generate_many", "tracks.download", "tracks.recent_page"}
     public = {
         f"{name}.{attr}"
         for name, cls in (
