@@ -20,6 +20,7 @@ from .._validation import (
     check_path_id,
     check_playlist_index,
     check_text,
+    check_timeout,
 )
 from ..errors import InvalidRequestError, _IncompleteTrack
 from ..models import (
@@ -348,7 +349,7 @@ class Tracks(Resource):
         and ``GenerationTimeoutError`` after ``timeout`` seconds (default 900).
         """
         if timeout is not None:
-            _check_timeout(timeout)
+            check_timeout("timeout", timeout)
         if isinstance(track, str):
             track_id_of(track)
         return await self._engine.wait(self, track, timeout)
@@ -365,7 +366,7 @@ class Tracks(Resource):
         re-queues included) and the wait.
         """
         if timeout is not None:
-            _check_timeout(timeout)
+            check_timeout("timeout", timeout)
         try:
             request = TrackRequest(**create_fields)
         except TypeError as error:
@@ -401,7 +402,7 @@ class Tracks(Resource):
             check_int("concurrency", concurrency, minimum=1)
         ordered = check_bool("ordered", ordered)  # else only judged (truthy?) once running
         if timeout is not None:
-            _check_timeout(timeout)
+            check_timeout("timeout", timeout)
         if not isinstance(requests, (Iterable, AsyncIterable)) or isinstance(
             requests, (str, bytes, TrackRequest)
         ):
@@ -462,9 +463,3 @@ class Tracks(Resource):
             secrets=self._client._secrets,
         )
 
-
-def _check_timeout(timeout: Any) -> None:
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise InvalidRequestError(
-            "timeout", f"must be a positive number of seconds, got {timeout!r}"
-        )
