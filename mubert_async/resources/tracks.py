@@ -387,13 +387,17 @@ class Tracks(Resource):
         ``async for result in client.tracks.generate_many(requests): ...`` yields a
         ``GenerationResult`` per request - ``result.track`` when done, else
         ``result.error`` - as they finish (``ordered=True``: in input order). It never
-        raises for one item and never drops one. At most ``concurrency`` generations
-        are in flight (default: the client's limit), each holding its slot from create
-        until done or failed. ``requests`` may be a (lazy, even endless) sync or async
-        iterable; it is read only as slots free up. A used-up quota stops all further
-        creates and reports the remaining requests with that error. Breaking out of
-        the loop or cancelling it cancels everything the run started. ``progress=True``
-        shows a tqdm bar (extra ``progress``); a callable gets ``BatchProgress`` updates.
+        raises for one item and never drops one: an exception from one item becomes
+        its ``error``. Generations in flight plus results not yet taken never exceed
+        ``concurrency`` (default: the client's limit), and a new create starts only
+        while the loop waits for a result: a ``break`` with the run still referenced
+        pauses it (nothing new is created; a later ``async for`` resumes it), while
+        ``async with``, ``await run.aclose()``, cancelling or dropping the run cancels
+        everything it started. ``requests`` may be a (lazy, even endless) sync or async
+        iterable, read only as slots free up. A used-up quota stops all further creates
+        and reports the remaining requests with that error. ``timeout`` bounds each
+        item. ``progress=True`` shows a tqdm bar (extra ``progress``); a callable gets
+        ``BatchProgress`` updates (one that raises is logged once and dropped).
         """
         from ..generation._batch import generate_many
         from ..generation._progress import progress_callback
@@ -462,4 +466,3 @@ class Tracks(Resource):
             max_bytes=max_bytes,
             secrets=self._client._secrets,
         )
-
