@@ -15,12 +15,11 @@ import msgspec
 
 from ._config import AuthScheme, resolve_base_url, resolve_credentials
 from ._logging import logger, redact_headers
+from ._options import ClientSettings
 from ._retry import RetryPolicy
-from ._validation import check_timeout
 from ._version import __version__
 from .errors import (
     ClientClosedError,
-    InvalidRequestError,
     MubertError,
     TransportError,
     _error_from_response,
@@ -73,16 +72,6 @@ def path(template: str, *segments: str) -> str:
     return template.format(*(quote(s, safe="") for s in segments))
 
 
-def _check_timeout(value: float | None) -> float | None:
-    return None if value is None else check_timeout("timeout", value)
-
-
-def _check_retries(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidRequestError("max_retries", f"must be an integer >= 0, got {value!r}")
-    return value
-
-
 class BaseClient:
     """Sends requests for one set of credentials and turns answers into models or errors.
 
@@ -93,22 +82,20 @@ class BaseClient:
     _auth: AuthScheme
 
     def __init__(
-        self,
-        id_value: str | None,
-        token_value: str | None,
-        *,
-        base_url: str | None,
-        transport: Transport | None,
-        timeout: float | None,
-        max_retries: int,
-        retry: RetryPolicy | None,
+        self, id_value: str | None, token_value: str | None, options: Mapping[str, Any]
     ) -> None:
+        self._setup(id_value, token_value, ClientSettings.of(options))
+
+    def _setup(
+        self, id_value: str | None, token_value: str | None, settings: ClientSettings
+    ) -> None:
+        """Take the credentials and settings, then bind the state and resources to them."""
         credentials = resolve_credentials(id_value, token_value, self._auth)
         self._credentials = credentials
-        self._base_url = resolve_base_url(base_url)
-        self._timeout = _check_timeout(timeout)
-        self._max_retries = _check_retries(max_retries)
-        self._retry = retry if retry is not None else RetryPolicy()
+        self._settings = settings
+        self._base_url = resolve_base_url(settings.base_url)
+        self._retry = settings.retry if settings.retry is not None else RetryPolicy()
+        transport = settings.transport
         self._owns_transport = transport is None
         self._closed = False
         self._transport: Transport = transport if transport is not None else _default_transport()
@@ -120,7 +107,11 @@ class BaseClient:
         self._json_headers = {**self._headers, "content-type": "application/json"}
         # Too short to be a real credential: scrubbing it would mangle every message.
         self._secrets = tuple(s for s in credentials.secrets() if len(s) >= _MIN_SECRET)
+        self._init_state()
         self._init_resources()
+
+    def _init_state(self) -> None:
+        """Make the state copies of this client share (a customer's generation engine)."""
 
     def _init_resources(self) -> None:
         """Bind the resource namespaces (``tracks``, ``customers``...) to this client."""
@@ -138,12 +129,12 @@ class BaseClient:
     @property
     def timeout(self) -> float | None:
         """Seconds one HTTP request may take (None: no limit)."""
-        return self._timeout
+        return self._settings.timeout
 
     @property
     def max_retries(self) -> int:
         """How many times a failed request is repeated when that is safe."""
-        return self._max_retries
+        return self._settings.max_retries
 
     @property
     def retry(self) -> RetryPolicy:
@@ -161,15 +152,19 @@ class BaseClient:
 
         ``await client.with_options(timeout=5, max_retries=0).tracks.get(track_id)``
         """
-        clone = copy.copy(self)
-        clone._owns_transport = False
-        clone._closed = False
+        changes: dict[str, Any] = {}
         if not isinstance(timeout, NotGiven):
-            clone._timeout = _check_timeout(timeout)
+            changes["timeout"] = timeout
         if not isinstance(max_retries, NotGiven):
-            clone._max_retries = _check_retries(max_retries)
+            changes["max_retries"] = max_retries
         if not isinstance(retry, NotGiven):
-            clone._retry = retry
+            changes["retry"] = retry
+        settings = self._settings.replace(**changes)
+        clone = copy.copy(self)
+        clone._closed = False
+        clone._settings = settings
+        if settings.retry is not None:
+            clone._retry = settings.retry
         return clone
 
     def __copy__(self: Self) -> Self:
@@ -230,7 +225,7 @@ class BaseClient:
         """
         if self._closed:
             raise ClientClosedError(f"{type(self).__name__} is closed; make a new one")
-        retries = self._max_retries if max_retries is None else max_retries
+        retries = self._settings.max_retries if max_retries is None else max_retries
         content = msgspec.json.encode(json) if json is not None else None
         request = Request(
             method,
@@ -241,7 +236,7 @@ class BaseClient:
             else None,
             content=content,
             form=form,
-            timeout=self._timeout,
+            timeout=self._settings.timeout,
         )
         attempt = 0
         while True:

@@ -37,6 +37,7 @@ from .._logging import logger
 from ..errors import InvalidRequestError, MubertError
 from ..models import GenerationResult, TrackRequest
 from ._engine import GenerationEngine, Stop, Stopped, own_copy
+from ._limiter import Slot
 
 if TYPE_CHECKING:
     from ._api import TrackAPI
@@ -190,20 +191,20 @@ class _Pipeline:
                     items = _aiter(self.requests)
                     try:
                         while True:
-                            await limiter.acquire()
+                            slot = await limiter.acquire()
                             try:
                                 await slots.acquire()  # a free slot first: read nothing ahead
                             except BaseException:
-                                limiter.release()
+                                await slot.release()
                                 raise
                             try:
                                 await self._demanded()
                                 item = await items.__anext__()
                             except BaseException:
-                                limiter.release()
+                                await slot.release()
                                 slots.release()
                                 raise
-                            group.start_soon(self._item, sender, index, item)
+                            group.start_soon(self._item, sender, index, item, slot)
                             index += 1
                     except StopAsyncIteration:
                         pass
@@ -221,9 +222,13 @@ class _Pipeline:
             raise input_error
 
     async def _item(
-        self, sender: MemoryObjectSendStream[GenerationResult], index: int, item: Any
+        self,
+        sender: MemoryObjectSendStream[GenerationResult],
+        index: int,
+        item: Any,
+        slot: Slot,
     ) -> None:
-        """Generate one item, which holds a limiter slot already; send its one result."""
+        """Generate one item, which holds its limiter ``slot`` already; send its one result."""
         self.in_flight += 1
         self._report()
         request: TrackRequest | None = None
@@ -234,10 +239,10 @@ class _Pipeline:
                 if fatal is not None:
                     raise own_copy(fatal)
             except BaseException:
-                self.engine.limiter.release()
+                await slot.release()
                 raise
             track = await self.engine.generate(
-                self.tracks, request, self.timeout, self.stop, holding=True
+                self.tracks, request, self.timeout, self.stop, slot=slot
             )
             result = GenerationResult(index=index, request=request, item=item, track=track)
         except Stopped:

@@ -25,11 +25,13 @@ from ..errors import (
 )
 from ..models import GenerationStatus, Track, TrackRequest
 from ..models._tracks import as_aware
-from ._limiter import GenerationLimiter
+from ._completion import CompletionSource, Polling, finished
+from ._limiter import GenerationLimiter, Slot
 from ._polling import GenerationTimes, PollPolicy
 from ._reconcile import CreateLedger, ReconcilePolicy, _Deadline, create_exactly_once
 
 if TYPE_CHECKING:
+    from ..coordination import SharedTimings
     from ._api import TrackAPI
 
 __all__ = [
@@ -110,41 +112,61 @@ async def with_image_read(request: TrackRequest) -> TrackRequest:
 class GenerationEngine:
     """Generation state of one customer, shared by every client acting as that customer.
 
-    ``limiter`` counts generations in flight, ``times`` learns how long they take,
-    ``ledger`` remembers which tracks are this customer's clients' own.
+    ``limiter`` holds generations in flight within the customer's (and the license's)
+    limits, ``times`` learns how long they take (kept in step with ``shared_times``,
+    which every customer of the coordination feeds), ``completion`` is how waits hear
+    that a track finished, ``ledger`` remembers which tracks are this customer's own.
     """
+
+    TIMES_REFRESH = 1.0
+    """Seconds between two reads of the shared timings into ``times``."""
 
     def __init__(
         self,
-        limit: int | None,
+        limiter: GenerationLimiter,
+        *,
+        shared_times: SharedTimings | None = None,
         poll: PollPolicy | None = None,
         reconcile: ReconcilePolicy | None = None,
+        completion: CompletionSource | None = None,
     ) -> None:
-        self.limiter = GenerationLimiter(limit)
+        self.limiter = limiter
         self.times = GenerationTimes()
+        self.shared_times = shared_times
         self.ledger = CreateLedger()
         self.poll = poll if poll is not None else PollPolicy()
         self.reconcile = reconcile if reconcile is not None else ReconcilePolicy()
+        self.completion = completion if completion is not None else Polling(self.poll)
+        self._times_read = -float("inf")
 
     async def wait(self, tracks: TrackAPI, track: Track | str, timeout: float | None) -> Track:
-        """Poll ``track`` until its newest generation is done; raise if it failed or timed out."""
+        """Wait until ``track``'s newest generation is done; raise if it failed or timed out.
+
+        Between polls the completion source waits (polling: sleeps); a finished track
+        it hears of ends the wait without another poll.
+        """
         seconds = DEFAULT_WAIT_TIMEOUT if timeout is None else timeout
         started = anyio.current_time()
         last = track if isinstance(track, Track) else None
+        source = self.completion
         try:
             with anyio.fail_after(max(0.0, seconds)):
                 if last is None:
                     last = await tracks.get(track)
+                await self._read_shared_times()
                 expected = self.times.expected(last.duration)
                 spread = self.times.spread(last.duration)
                 # Done but without URLs (a listing's track, say): fetch it at once.
                 done = last.status == GenerationStatus.DONE
-                delay = 0.0 if done else self.poll.first_delay(expected)
+                delay = 0.0 if done else source.delay(0, expected, spread)
                 polls = 0
-                while not _finished(last):
-                    await _sleep(delay)
+                while not finished(last):
+                    heard = await source.wait(last.id, delay)
+                    if heard is not None and finished(heard):
+                        last = heard
+                        break
                     polls += 1
-                    delay = self.poll.next_delay(polls, expected, spread)
+                    delay = source.delay(polls, expected, spread)
                     try:
                         last = await tracks.get(last.id)
                     except _IncompleteTrack:
@@ -158,19 +180,32 @@ class GenerationEngine:
             ) from None
         if last.status == GenerationStatus.FAILED:
             raise GenerationFailedError(f"the generation of track {last.id} failed", track=last)
-        self._observe(last, anyio.current_time() - started)
+        await self._observe(last, anyio.current_time() - started)
         return last
 
-    def _observe(self, track: Track, waited: float) -> None:
+    async def _read_shared_times(self) -> None:
+        """Bring ``times`` up to date with what every client sharing them observed."""
+        shared = self.shared_times
+        now = anyio.current_time()
+        if shared is None or now - self._times_read < self.TIMES_REFRESH:
+            return
+        self._times_read = now
+        try:
+            self.times.load(await shared.samples())
+        except MubertError as error:  # timings are an optimisation: never fail a wait for them
+            logger.info("could not read the shared generation timings (%s)", error)
+
+    async def _observe(self, track: Track, waited: float) -> None:
         newest = track.generation
         if newest is not None and newest.generated_at and newest.created_at:
             # The server's own timestamps, unblurred by polling.
-            self.times.observe(
-                (as_aware(newest.generated_at) - as_aware(newest.created_at)).total_seconds(),
-                track.duration,
-            )
-        else:
-            self.times.observe(waited, track.duration)
+            waited = (as_aware(newest.generated_at) - as_aware(newest.created_at)).total_seconds()
+        if self.times.observe(waited, track.duration) and self.shared_times is not None:
+            assert track.duration is not None
+            try:
+                await self.shared_times.add(track.duration, waited)
+            except MubertError as error:
+                logger.info("could not share a generation timing (%s)", error)
 
     async def generate(
         self,
@@ -179,27 +214,27 @@ class GenerationEngine:
         timeout: float | None,
         stop: Stop | None = None,
         *,
-        holding: bool = False,
+        slot: Slot | None = None,
     ) -> Track:
         """Create and wait for one track, holding a limiter slot from create to done.
 
         ``timeout`` bounds the whole call: queueing for a slot, the create (its retries
         and re-queues included) and the wait. A concurrency 403 is not an error: the
         request goes back in the queue (behind the limiter, which adopts the reported
-        limit) and is sent again later. ``holding``: the caller already took the slot
-        (it is released here, whatever happens).
+        limit) and is sent again later. ``slot``: one the caller already took (it is
+        released here, whatever happens).
         """
         deadline = _Deadline(timeout)
-        if not holding:
-            await self._take_slot(deadline)
+        if slot is None:
+            slot = await self._take_slot(deadline)
         try:
             request = await with_image_read(request)
         except BaseException:
-            self.limiter.release()
+            await slot.release()
             raise
         for requeue in range(_MAX_REQUEUES + 1):
             if requeue:
-                await self._take_slot(deadline)
+                slot = await self._take_slot(deadline)
             try:
                 if stop is not None:
                     if stop.fatal_error is not None:
@@ -211,21 +246,22 @@ class GenerationEngine:
                         tracks, self.ledger, request, policy=self.reconcile, deadline=deadline
                     )
                 except ConcurrencyLimitError as error:
-                    self.limiter.limited(error.limit)
+                    level = await self.limiter.limited(error.limit)
                     if requeue == _MAX_REQUEUES:
                         raise
-                    crowded_by_others = self.limiter.in_flight <= (self.limiter.limit or 0)
+                    semaphore = level.semaphore
+                    crowded_by_others = semaphore.in_flight <= (semaphore.limit or 0)
                 except MubertError as error:
                     if stop is not None and stop.fatal_error is None and dooms_the_batch(error):
                         stop.fatal_error = error
                     raise
                 else:
-                    self.limiter.succeeded()
+                    await self.limiter.succeeded()
                     return await self.wait(tracks, track, _remaining(deadline))
             finally:
-                self.limiter.release()
-            # Slot given back. If our own generations fill the limit, the limiter makes
-            # us wait for one of them; if others' do, back off before asking again.
+                await slot.release()
+            # Slot given back. If generations we know of fill the limit, the limiter
+            # makes us wait for one of them; if others' do, back off before asking again.
             if crowded_by_others:
                 delay = min(_REQUEUE_CAP, _REQUEUE_BASE * 1.5**requeue)
                 delay *= 0.5 + random.random() / 2
@@ -234,20 +270,11 @@ class GenerationEngine:
                 await _sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _take_slot(self, deadline: _Deadline) -> None:
+    async def _take_slot(self, deadline: _Deadline) -> Slot:
         """Take a limiter slot, or raise once ``deadline`` has passed waiting for one."""
         with anyio.move_on_after(deadline.left()):
-            await self.limiter.acquire()
-            return
+            return await self.limiter.acquire()
         raise deadline.expired("waiting for a free generation slot")
-
-
-def _finished(track: Track) -> bool:
-    """Failed, or done with its download URL."""
-    status = track.status
-    return status == GenerationStatus.FAILED or (
-        status == GenerationStatus.DONE and track.url is not None
-    )
 
 
 def _remaining(deadline: _Deadline) -> float | None:

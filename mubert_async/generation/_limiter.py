@@ -1,110 +1,155 @@
-"""How many generations may be in flight at once, and learning that number from the server."""
+"""How many generations may be in flight at once: nested shared limits, and learning them.
+
+A generation holds one slot in each level of its limiter from create to done: the
+customer's own limit and, for a service's customer clients, the license-wide one
+(``max_concurrent_track_generations`` counts every customer of the license). Each
+level is a ``SharedSemaphore`` from the client's ``Coordination``, so where the slots
+live (this process, or Redis for many) is the coordination's business, not the
+engine's.
+"""
 
 from __future__ import annotations
 
-import math
-from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 import anyio
 
-__all__ = ["GenerationLimiter"]
+from ..coordination import Coordination, Lease, SharedSemaphore
+
+__all__ = ["INITIAL_GUESS", "GenerationLimiter", "LimitLevel", "Slot"]
 
 INITIAL_GUESS = 8
 """Generations in flight before a client that does not know its limit has learned it."""
 
 
-class GenerationLimiter:
-    """A resizable count of generations in flight, shared by every client of one customer.
+class LimitLevel:
+    """One shared limit (a semaphore) and whether its value is still being learned.
 
     ``limit`` is a known limit, ``-1`` for unlimited, or None to learn it: start at
-    ``INITIAL_GUESS``, grow by one each time a create succeeds while every slot is
-    taken, and settle on the ``concurrent_track_generations`` a 403 reports.
-    Waiters are served first come, first served.
+    ``guess`` (``INITIAL_GUESS``; None starts unlimited), grow by one each time a
+    create succeeds while every slot is taken, and settle on the
+    ``concurrent_track_generations`` a 403 reports. Every limiter given the same
+    level (the customers of one service) learns together.
     """
 
-    def __init__(self, limit: int | None) -> None:
-        self._learning = limit is None
-        self._capacity: float = math.inf if limit == -1 else float(limit or INITIAL_GUESS)
-        self._in_flight = 0
-        self._peak = 0
-        self._waiters: deque[anyio.Event] = deque()
+    def __init__(
+        self,
+        coordination: Coordination,
+        name: str,
+        limit: int | None,
+        *,
+        guess: int | None = INITIAL_GUESS,
+    ) -> None:
+        self.learning = limit is None
+        start = guess if limit is None else None if limit == -1 else limit
+        self.semaphore: SharedSemaphore = coordination.semaphore(name, limit=start)
+
+    async def adopt(self, limit: int) -> None:
+        """Settle on ``limit`` (-1: unlimited), known from a record or reported by the server."""
+        self.learning = False
+        await self.semaphore.set_limit(None if limit == -1 else limit)
+
+    def __repr__(self) -> str:
+        limit = "learning" if self.learning else self.semaphore.limit
+        return f"LimitLevel({self.semaphore.name!r}, limit={limit})"
+
+
+class Slot:
+    """A generation's place in every level of its limiter; ``release()`` gives them back."""
+
+    __slots__ = ("_leases",)
+
+    def __init__(self, leases: Sequence[Lease]) -> None:
+        self._leases = list(leases)
+
+    async def release(self) -> None:
+        """Give every lease back (once; safe while being cancelled)."""
+        leases, self._leases = self._leases, []
+        with anyio.CancelScope(shield=True):
+            for lease in reversed(leases):
+                await lease.release()
+
+
+class GenerationLimiter:
+    """The levels a customer's generations hold a slot in, innermost (the customer's) first.
+
+    Slots are taken innermost first, each level's line served fairly by ``group`` (the
+    customer), so one busy customer cannot starve the others of license-wide slots.
+    """
+
+    def __init__(self, levels: Sequence[LimitLevel], *, group: str) -> None:
+        if not levels:
+            raise ValueError("a limiter needs at least one level")
+        self.levels = tuple(levels)
+        self.group = group
 
     @property
     def limit(self) -> int | None:
-        """The current limit (None: unlimited)."""
-        return None if math.isinf(self._capacity) else int(self._capacity)
+        """The tightest current limit (None: unlimited)."""
+        limits = [level.semaphore.limit for level in self.levels]
+        bounded = [limit for limit in limits if limit is not None]
+        return min(bounded) if bounded else None
 
     @property
     def learning(self) -> bool:
-        """True until the limit is known (given, or reported by the server)."""
-        return self._learning
+        """True while some level's limit is still being learned."""
+        return any(level.learning for level in self.levels)
 
     @property
     def in_flight(self) -> int:
-        """Generations holding a slot right now."""
-        return self._in_flight
+        """This customer's generations holding a slot right now."""
+        return self.levels[0].semaphore.in_flight
 
     @property
     def peak(self) -> int:
-        """The most generations that ever held a slot at once."""
-        return self._peak
+        """The most of this customer's generations that ever held a slot at once."""
+        return self.levels[0].semaphore.peak
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one slot for the duration of the block."""
-        await self.acquire()
+    async def acquire(self) -> Slot:
+        """Wait for a slot in every level and take them."""
+        leases: list[Lease] = []
         try:
-            yield
-        finally:
-            self.release()
-
-    async def acquire(self) -> None:
-        """Wait for a free slot and take it."""
-        if not self._waiters and self._in_flight < self._capacity:
-            self._take()
-            return
-        event = anyio.Event()
-        self._waiters.append(event)
-        try:
-            await event.wait()
+            for level in self.levels:
+                leases.append(await level.semaphore.acquire(self.group))
         except BaseException:
-            if event.is_set():  # a slot was handed over just as we were cancelled
-                self.release()
-            else:
-                self._waiters.remove(event)
+            await Slot(leases).release()
             raise
+        return Slot(leases)
 
-    def release(self) -> None:
-        """Give a slot back, handing it to the next waiter if one fits."""
-        self._in_flight -= 1
-        self._wake()
+    async def succeeded(self) -> None:
+        """A create went through: a level learning its limit and saturated allows one more."""
+        for level in self.levels:
+            semaphore = level.semaphore
+            limit = semaphore.limit
+            if level.learning and limit is not None and semaphore.in_flight >= limit:
+                await semaphore.set_limit(limit + 1)
 
-    def succeeded(self) -> None:
-        """A create went through: while learning and saturated, allow one more."""
-        if self._learning and self._in_flight >= self._capacity:
-            self._capacity += 1
-            self._wake()
+    async def limited(self, reported: int | None) -> LimitLevel:
+        """The server refused a create for concurrency: adopt the limit it reported.
 
-    def limited(self, reported: int | None) -> None:
-        """The server refused a create for concurrency; adopt the limit it reported."""
-        self._learning = False
-        if reported is not None and reported > 0:
-            self._capacity = float(reported)
-        else:
-            self._capacity = float(max(1, self._in_flight - 1))
-        self._wake()
-
-    def _take(self) -> None:
-        self._in_flight += 1
-        self._peak = max(self._peak, self._in_flight)
-
-    def _wake(self) -> None:
-        while self._waiters and self._in_flight < self._capacity:
-            self._take()
-            self._waiters.popleft().set()
+        The 403 does not say whose limit it was. A known level that ``reported``
+        matches and that is full explains it (nothing to learn). Otherwise a level
+        still learning adopts it: the innermost one whose own count already reaches
+        ``reported`` (that limit explains the refusal there), else the outermost (the
+        license's: the server counts generations this limiter does not see). With no
+        level learning, the outermost adopts it. Returns the level it was put down to.
+        """
+        levels = self.levels
+        for level in levels:
+            semaphore = level.semaphore
+            full = reported is not None and semaphore.in_flight >= reported
+            if not level.learning and semaphore.limit == reported and full:
+                return level
+        learning = [level for level in levels if level.learning]
+        if reported is None or reported < 1:
+            level = learning[-1] if learning else levels[-1]
+            await level.adopt(max(1, level.semaphore.in_flight - 1))
+            return level
+        reaching = [level for level in learning if level.semaphore.in_flight >= reported]
+        level = reaching[0] if reaching else learning[-1] if learning else levels[-1]
+        await level.adopt(reported)
+        return level
 
     def __repr__(self) -> str:
-        limit = "learning" if self._learning else self.limit
-        return f"GenerationLimiter(limit={limit}, in_flight={self._in_flight})"
+        limit = "learning" if self.learning else self.limit
+        return f"GenerationLimiter(limit={limit}, in_flight={self.in_flight})"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import random
 import statistics
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from ..coordination._base import TIMINGS_WINDOW
 
 __all__ = ["GenerationTimes", "PollPolicy"]
 
@@ -50,7 +53,7 @@ class PollPolicy:
         return seconds * (1 + self.jitter * random.random())
 
 
-_WINDOW = 48
+_WINDOW = TIMINGS_WINDOW
 """Recent generations the fit is made from: it follows the service as its load changes."""
 _PLAUSIBLE = 3600.0
 """No generation takes longer: a sample beyond it comes from a skewed timestamp."""
@@ -81,16 +84,26 @@ class GenerationTimes:
         self._fit: tuple[float, float, float] | None = None
         self.samples = 0
 
-    def observe(self, seconds: float, duration: int | None) -> None:
-        """A generation of ``duration`` requested seconds took ``seconds``."""
+    def observe(self, seconds: float, duration: int | None) -> bool:
+        """A generation of ``duration`` requested seconds took ``seconds``; True if kept."""
         if not duration or not 0 <= seconds <= _PLAUSIBLE:
-            return
+            return False
         if self.samples >= _SETTLED:
             predicted = self.expected(duration)
             if predicted and not predicted / _OUTLIER <= seconds <= predicted * _OUTLIER:
-                return
+                return False
         self._samples.append((duration, seconds))
         self.samples += 1
+        self._fit = None
+        return True
+
+    def load(self, samples: Iterable[tuple[int, float]]) -> None:
+        """Replace the window with ``samples`` (shared ones, already judged plausible)."""
+        window = [(d, s) for d, s in samples if d > 0 and 0 <= s <= _PLAUSIBLE]
+        if not window or window == list(self._samples):
+            return
+        self._samples = deque(window[-_WINDOW:], maxlen=_WINDOW)
+        self.samples = max(self.samples, len(self._samples))
         self._fit = None
 
     def expected(self, duration: int | None) -> float | None:

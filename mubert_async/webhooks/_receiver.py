@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._config import check_safe_url
 from ..errors import InvalidRequestError, TransportError
@@ -20,8 +20,20 @@ from ._store import TrackStore
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from .. import MubertServiceClient
     from ..models import License
+
+
+class _LicenseUpdates(Protocol):
+    async def update(
+        self, license_id: str, *, webhook_url: str, webhook_enabled: bool
+    ) -> License: ...
+
+
+class _Service(Protocol):
+    """What ``register`` needs of a ``MubertServiceClient`` (a protocol: no import cycle)."""
+
+    @property
+    def licenses(self) -> _LicenseUpdates: ...
 
 __all__ = ["WebhookReceiver", "WebhookStats"]
 
@@ -129,7 +141,7 @@ class WebhookReceiver:
         return url
 
     async def register(
-        self, service: MubertServiceClient, license_id: str, public_base: str
+        self, service: _Service, license_id: str, public_base: str
     ) -> License:
         """Set and enable ``webhook_url(public_base)`` as the webhook of ``license_id``.
 
