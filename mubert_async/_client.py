@@ -189,8 +189,11 @@ class MubertServiceClient(BaseClient):
         if known is None and license is not None and license.license_limits is not None:
             known = _known(license.license_limits.max_concurrent_track_generations)
         if level is None:
+            # Unknown: start at one and grow with each create that succeeds while every
+            # slot is taken (doubling per round trip), so the first 403 comes at the
+            # limit plus one, not at a guess far above it.
             level = self._license_levels[key] = LimitLevel(
-                self._coordination, f"license:{key}", known
+                self._coordination, f"license:{key}", known, guess=1
             )
         return level
 

@@ -86,14 +86,21 @@ class GenerationLimiter:
     @property
     def limit(self) -> int | None:
         """The tightest current limit (None: unlimited)."""
-        limits = [level.semaphore.limit for level in self.levels]
-        bounded = [limit for limit in limits if limit is not None]
-        return min(bounded) if bounded else None
+        binding = self._binding()
+        return None if binding is None else binding.semaphore.limit
 
     @property
     def learning(self) -> bool:
-        """True while some level's limit is still being learned."""
-        return any(level.learning for level in self.levels)
+        """True while the limit that binds (the tightest) is still being learned."""
+        binding = self._binding()
+        if binding is None:
+            return any(level.learning for level in self.levels)
+        return binding.learning
+
+    def _binding(self) -> LimitLevel | None:
+        """The level with the tightest limit (the innermost of equals), None if all unlimited."""
+        bounded = [level for level in self.levels if level.semaphore.limit is not None]
+        return min(bounded, key=lambda level: level.semaphore.limit or 0, default=None)
 
     @property
     def in_flight(self) -> int:
