@@ -8,6 +8,7 @@ Redis connections (like two worker processes).
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections import defaultdict
@@ -100,7 +101,7 @@ async def test_a_customer_limit_inside_the_license_limit() -> None:
         await run_all(clients, 3)
     assert fake.stats.concurrency_rejections == 0
     for spans in starts_by_customer(fake).values():
-        for (_, done), (created, _) in zip(spans, spans[1:], strict=False):
+        for (_, done), (created, _) in itertools.pairwise(spans):
             assert created >= done, "a customer limited to 1 had two generations at once"
     assert fake.peak_in_flight == 3
 
