@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from ..testing import FakeCustomer, FakeMubert, Fault, WebhookFaults
@@ -28,6 +29,8 @@ from ._help import ClickStyleHelpFormatter, mp3_note
 from ._server import is_loopback, serve
 
 __all__ = ["PROG", "build_fake", "build_parser", "env_lines", "main", "run", "write_env_file"]
+
+_N = TypeVar("_N", int, float)
 
 PROG = "python -m mubert_async.sim"
 CUSTOMER_CUSTOM_ID = "sim-user"
@@ -64,39 +67,27 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
-def _rate(text: str) -> float:
-    value = _number(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
-    return value
+def _within(parse: Callable[[str], _N], low: _N, high: _N | None = None) -> Callable[[str], _N]:
+    """An argument type: ``parse`` the text, then refuse values below ``low`` or above ``high``."""
+
+    def check(text: str) -> _N:
+        value = parse(text)
+        if value < low or (high is not None and value > high):
+            if high is not None:
+                bounds = f"be between {low:g} and {high:g}"
+            else:
+                bounds = "not be negative" if low == 0 else f"be at least {low:g}"
+            raise argparse.ArgumentTypeError(f"must {bounds}, got {text!r}")
+        return value
+
+    return check
 
 
-def _seconds(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
-    return value
-
-
-def _count(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _integer(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text!r}")
-    return value
+_rate = _within(_number, 0.0, 1.0)
+_seconds = _within(_number, 0.0)
+_count = _within(_integer, 0)
+_positive = _within(_integer, 1)
+_port = _within(_integer, 0, 65535)
 
 
 def _host(text: str) -> str:

@@ -18,9 +18,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from ..errors import TransportError
 from ..testing import FakeMubert, Fault, WebhookFaults
-from ..testing._faults import run_exchange
+from ..testing._faults import Exchange
 from ..transport._base import Multipart, Request, Response, UploadFile
 from ._webhooks import webhook_delivery
 
@@ -98,15 +97,12 @@ async def _cut_body(incoming: web.Request, response: Response) -> web.StreamResp
     return outgoing
 
 
-async def _faulty(
-    fake: FakeMubert, fault: Fault, request: Request, incoming: web.Request
-) -> tuple[web.StreamResponse, bool]:
-    """Answer as ``fault`` distorts the exchange; also whether the connection was broken."""
-    try:
-        response = await run_exchange(fault, request, fake)
-    except TransportError:  # connect_error, reset_before, reset_after
+async def _outgoing(exchange: Exchange, incoming: web.Request) -> tuple[web.StreamResponse, bool]:
+    """Answer as the exchange came out; also whether the connection was broken."""
+    response, fault = exchange.response, exchange.fault
+    if response is None:  # connect_error, reset_before, reset_after
         return _reset(incoming), True
-    if fault.kind in _CUT:
+    if fault is not None and fault.kind in _CUT:
         return await _cut_body(incoming, response), True
     return _to_web(response), False
 
@@ -127,16 +123,10 @@ def create_app(
 
     async def handler(incoming: web.Request) -> web.StreamResponse:
         request = await _to_request(incoming)
-        fake._receive(request)
-        fault = fake.faults.pick(request, stream=True)
-        if fault is None:
-            outgoing: web.StreamResponse = _to_web(await fake.handle(request))
-            broken = False
-        else:
-            fake.stats.faults_injected += 1
-            outgoing, broken = await _faulty(fake, fault, request, incoming)
+        exchange = await fake.exchange(request, stream=True)
+        outgoing, broken = await _outgoing(exchange, incoming)
         if log is not None:
-            log(request, None if broken else outgoing.status, fault)
+            log(request, None if broken else outgoing.status, exchange.fault)
         return outgoing
 
     app = web.Application(client_max_size=_MAX_BODY)

@@ -17,14 +17,15 @@
         assert track.url is not None
 
 ``fake.transport()`` is a ``Transport`` for any client; ``mubert_async.sim`` serves
-the same simulator over HTTP. ``FAST_RETRY`` and ``FAST_POLL`` wait milliseconds where
-the defaults wait seconds; the pytest plugin's fixtures (``mubert_fake``,
-``mubert_client``, ``mubert_service``, ``mubert_clock``) use them.
+the same simulator over HTTP; both go through ``fake.exchange(request)``. ``FAST_RETRY``
+and ``FAST_POLL`` wait milliseconds where the defaults wait seconds; the pytest
+plugin's fixtures (``mubert_fake``, ``mubert_client``, ``mubert_service``,
+``mubert_clock``) use them.
 """
 
 from ._clock import ManualClock
 from ._fake import FakeMubert
-from ._faults import Fault, FaultSet
+from ._faults import Exchange, Fault, FaultSet
 from ._model import FakeCustomer, FakeStats
 from ._policies import FAST_POLL, FAST_RECONCILE, FAST_RETRY
 from ._transport import FakeTransport
@@ -34,6 +35,7 @@ __all__ = [
     "FAST_POLL",
     "FAST_RECONCILE",
     "FAST_RETRY",
+    "Exchange",
     "FakeCustomer",
     "FakeMubert",
     "FakeStats",

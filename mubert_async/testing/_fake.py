@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
+from ..errors import TransportError
 from ..transport._base import Request, Response
 from . import _handlers_public, _handlers_service, _handlers_tracks
 from ._clock import http_date
 from ._engine import Engine, GenerationTime
-from ._faults import FaultSet
+from ._faults import Exchange, FaultSet, run_exchange
 from ._handlers_files import serve_file
 from ._model import FakeCustomer, FakeStats
 from ._router import Router
@@ -121,7 +122,7 @@ class FakeMubert:
         self.base_url = base_url
         """The API base URL clients made by ``client()``/``service_client()`` use."""
         self.faults = FaultSet(_seeded(seed, "faults"))
-        """Faults FakeTransport applies: ``fake.faults.add(Fault.server_error())``."""
+        """Faults ``exchange`` applies: ``fake.faults.add(Fault.server_error())``."""
         self.requests: list[Request] = []
         """Every request received (when ``record_requests``)."""
         self.record_requests = record_requests
@@ -344,11 +345,25 @@ class FakeMubert:
             response.content,
         )
 
-    def _receive(self, request: Request) -> None:
-        """Count (and record) a request arriving through a transport or the HTTP server."""
+    async def exchange(self, request: Request, *, stream: bool = False) -> Exchange:
+        """Receive ``request`` as over a connection: record it, apply the first fault, answer.
+
+        What ``FakeTransport`` and the HTTP simulator serve through. The request is
+        counted (and kept in ``requests`` when ``record_requests``); the first of
+        ``faults`` that acts on it (``reset_during_body`` only when ``stream``) is
+        counted in ``stats.faults_injected`` and distorts the answer.
+        """
         self._engine.stats.requests += 1
         if self.record_requests:
             self.requests.append(request)
+        fault = self.faults.pick(request, stream=stream)
+        if fault is not None:
+            self._engine.stats.faults_injected += 1
+        try:
+            response = await run_exchange(fault, request, self)
+        except TransportError as exc:  # connect_error, reset_before, reset_after
+            return Exchange(None, fault, exc)
+        return Exchange(response, fault)
 
     # -- clients ---------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Literal, Protocol, TypedDict, get_args
 from urllib.parse import urlsplit
@@ -38,7 +39,7 @@ from ._http import json_response
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Fault", "FaultKind", "FaultSet", "Handler", "run_exchange"]
+__all__ = ["Exchange", "Fault", "FaultKind", "FaultSet", "Handler", "run_exchange"]
 
 FaultKind = Literal[
     "status",
@@ -221,6 +222,29 @@ class FaultSet:
             fault.hits += 1
             return fault
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request as ``FakeMubert.exchange`` served it: the answer, or the broken connection."""
+
+    response: Response | None
+    """The answer (cut short already for ``truncated``); None when the connection broke."""
+    fault: Fault | None
+    """The fault that acted on the request (None: none did)."""
+    error: TransportError | None = None
+    """What the client sees instead of an answer (``connect_error``, ``reset_*``)."""
+
+    def __post_init__(self) -> None:
+        if (self.response is None) == (self.error is None):
+            raise ValueError("an Exchange has a response or an error, not both or neither")
+
+    def answer(self) -> Response:
+        """The response; raises ``error`` if the connection broke instead."""
+        if self.error is not None:
+            raise self.error
+        assert self.response is not None  # __post_init__: one or the other
+        return self.response
 
 
 class Handler(Protocol):

@@ -11,7 +11,7 @@ from ._model import Track
 from ._paging import listing_input, page, sort_tracks
 from ._router import Call, Routes
 from ._spec import BITRATES, FORMATS, INSTRUMENTS, INTENSITIES, KEYS, MODES, STEMS
-from ._validation import Errors, enum, enum_list, image, integer, label, string, validate
+from ._validation import Errors, Field, enum, enum_list, image, integer, label, string, validate
 
 __all__ = ["routes"]
 
@@ -207,6 +207,15 @@ def get_track(call: Call) -> Response:
     return _show(call, _by_id(call))
 
 
+def _derive(call: Call, fields: Sequence[Field]) -> tuple[Track, dict[str, Any]]:
+    """The track the path names and the request's ``fields``, allowed by the license."""
+    track = _by_id(call)
+    data = validate(call.input, fields)
+    call.engine.require_feature(track.source)
+    call.engine.require_allowed(data)
+    return track, data
+
+
 def _inherited(track: Track) -> dict[str, Any]:
     newest = track.generations[-1] if track.generations else None
     base: dict[str, Any] = {"intensity": track.intensity, "mode": track.mode}
@@ -218,11 +227,7 @@ def _inherited(track: Track) -> dict[str, Any]:
 @routes.post("/public/tracks/{track}/similar", auth="public")
 def similar_track(call: Call) -> Response:
     """POST /public/tracks/{track}/similar: a new track whose parent is the given one."""
-    engine = call.engine
-    source = _by_id(call)
-    data = validate(call.input, _SIMILAR)
-    engine.require_feature(source.source)
-    engine.require_allowed(data)
+    source, data = _derive(call, _SIMILAR)
     fields = {
         "playlist_index": source.playlist_index,
         "prompt": source.prompt,
@@ -237,11 +242,7 @@ def similar_track(call: Call) -> Response:
 @routes.post("/public/tracks/{track}/edit", auth="public", body_required=True)
 def edit_track(call: Call) -> Response:
     """POST /public/tracks/{track}/edit: a new generation (last) of the same track."""
-    engine = call.engine
-    track = _by_id(call)
-    data = validate(call.input, _EDIT)
-    engine.require_feature(track.source)
-    engine.require_allowed(data)
+    track, data = _derive(call, _EDIT)
     params = _params(call, data, {**_inherited(track), "duration": track.duration}, "edit")
 
     def update() -> Track:

@@ -7,57 +7,44 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
-import anyio.lowlevel
 
 from ..errors import RequestTimeout
 from ..transport._base import Request, Response, StreamResponse, Transport
 from ..transport._shared import BufferedStream
-from ._faults import FaultSet, Handler, run_exchange
-from ._model import FakeStats
+from ._faults import Exchange
 
 __all__ = ["FakeTransport"]
 
 
-class Served(Handler, Protocol):
+class _Exchanger(Protocol):
     """What ``FakeTransport`` serves from: a ``FakeMubert`` (a protocol, so no import cycle)."""
 
-    @property
-    def faults(self) -> FaultSet:
-        """The faults to apply."""
-
-    @property
-    def stats(self) -> FakeStats:
-        """The counters a fault is counted in."""
-
-    def _receive(self, request: Request) -> None:
-        """Record ``request``."""
+    async def exchange(self, request: Request, *, stream: bool = False) -> Exchange:
+        """Record ``request``, apply the fake's faults, answer."""
 
 
 class FakeTransport:
     """Serves requests from ``fake`` in memory; get one with ``fake.transport()``.
 
-    Each request is recorded, may be hit by the first matching ``Fault``, and must
-    finish within ``request.timeout`` seconds (else ``RequestTimeout(sent=True)``).
+    Each request goes through ``fake.exchange`` (recorded, maybe hit by the first
+    matching ``Fault``) and must finish within ``request.timeout`` seconds (else
+    ``RequestTimeout(sent=True)``).
     """
 
-    def __init__(self, fake: Served) -> None:
+    def __init__(self, fake: _Exchanger) -> None:
         self._fake = fake
 
     async def _exchange(self, request: Request, *, stream: bool) -> tuple[Response, bool]:
         """The response, and whether its body must break off (``reset_during_body``)."""
-        fake = self._fake
-        fake._receive(request)
-        fault = fake.faults.pick(request, stream=stream)
-        if fault is not None:
-            fake.stats.faults_injected += 1
         try:
             with anyio.fail_after(request.timeout):
-                response = await run_exchange(fault, request, fake)
+                exchange = await self._fake.exchange(request, stream=stream)
         except TimeoutError as exc:
             raise RequestTimeout(
                 f"no response within {request.timeout:g} seconds", sent=True
             ) from exc
-        return response, fault is not None and fault.kind == "reset_during_body"
+        fault = exchange.fault
+        return exchange.answer(), fault is not None and fault.kind == "reset_during_body"
 
     async def send(self, request: Request) -> Response:
         """Answer ``request`` with its whole body."""
