@@ -45,6 +45,8 @@ __all__ = [
 
 DEFAULT_WAIT_TIMEOUT = 900.0
 """Seconds ``wait`` gives a generation when no timeout is passed."""
+REPLAN_STEP = 1.0
+"""Seconds a wait that does not know how long generations take waits before planning again."""
 _POLL_HICCUPS: tuple[type[Exception], ...] = (TransportError, ServerError, RateLimitError)
 """Poll failures that say nothing about the generation: wait keeps polling through them."""
 _MAX_REQUEUES = 100
@@ -161,10 +163,24 @@ class GenerationEngine:
                 delay = 0.0 if done else source.delay(0, expected, spread)
                 polls = 0
                 while not finished(last):
-                    heard = await source.wait(last.id, delay)
+                    # Timing unknown: wait in short steps, planning the first poll again
+                    # once other generations have taught it (no poll meanwhile).
+                    replan = polls == 0 and expected is None and delay > REPLAN_STEP
+                    step = min(delay, REPLAN_STEP) if replan else delay
+                    before = anyio.current_time()
+                    heard = await source.wait(last.id, step)
                     if heard is not None and finished(heard):
                         last = heard
                         break
+                    now = anyio.current_time()
+                    if replan and now > before:
+                        await self._read_shared_times()
+                        expected = self.times.expected(last.duration)
+                        spread = self.times.spread(last.duration)
+                        planned = source.delay(0, expected, spread) if expected else delay
+                        delay = planned - (now - started) if expected else delay - (now - before)
+                        if delay > 0:
+                            continue
                     polls += 1
                     delay = source.delay(polls, expected, spread)
                     try:

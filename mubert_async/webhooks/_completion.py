@@ -11,8 +11,8 @@ from ._receiver import WebhookReceiver
 
 __all__ = ["FALLBACK_FIRST", "FALLBACK_INTERVAL", "WebhookCompletion"]
 
-FALLBACK_FIRST = 5.0
-"""Seconds past twice the expected generation time before a track is polled at all."""
+FALLBACK_FIRST = 1.0
+"""Seconds past 1.5 times the expected generation time before a track is polled at all."""
 FALLBACK_INTERVAL = 30.0
 """Seconds between the fallback polls after that (never longer than the policy's cap)."""
 
@@ -20,9 +20,12 @@ FALLBACK_INTERVAL = 30.0
 class WebhookCompletion:
     """A ``CompletionSource`` that waits on a ``WebhookReceiver`` and polls only as a fallback.
 
-    A track is first polled ``2 * expected + FALLBACK_FIRST`` seconds after it was
-    created (``FALLBACK_INTERVAL`` when its expected time is not known yet), then
-    every ``FALLBACK_INTERVAL`` seconds: a lost delivery costs latency, never a track.
+    A track is first polled ``1.5 * expected + spread + FALLBACK_FIRST`` seconds after
+    it was created (``FALLBACK_INTERVAL`` when its expected time is not known yet),
+    then every ``FALLBACK_INTERVAL`` seconds: a lost delivery costs latency (about half
+    a generation), never a track. A ``PollPolicy`` with a ``max_interval`` shorter than
+    those (tests) scales them down: at most ``max_interval`` past the expected time
+    first, then ``4 * max_interval``.
     """
 
     def __init__(self, receiver: WebhookReceiver, policy: PollPolicy | None = None) -> None:
@@ -35,7 +38,7 @@ class WebhookCompletion:
         if polls == 0:
             if expected is None:
                 return interval
-            return 2 * expected + (spread or 0.0) + FALLBACK_FIRST
+            return 1.5 * expected + (spread or 0.0) + min(FALLBACK_FIRST, self.policy.max_interval)
         return interval
 
     async def wait(self, track_id: str, seconds: float) -> Track | None:

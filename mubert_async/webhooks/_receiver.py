@@ -35,6 +35,7 @@ class _Service(Protocol):
     @property
     def licenses(self) -> _LicenseUpdates: ...
 
+
 __all__ = ["WebhookReceiver", "WebhookStats"]
 
 logger = logging.getLogger("mubert_async.webhooks")
@@ -140,9 +141,7 @@ class WebhookReceiver:
             )
         return url
 
-    async def register(
-        self, service: _Service, license_id: str, public_base: str
-    ) -> License:
+    async def register(self, service: _Service, license_id: str, public_base: str) -> License:
         """Set and enable ``webhook_url(public_base)`` as the webhook of ``license_id``.
 
         Returns the updated license; its ``webhook_url`` contains the token, so keep
