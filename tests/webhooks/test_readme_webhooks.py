@@ -39,8 +39,8 @@ async def run(source: str) -> dict[str, Any]:
     return namespace
 
 
-def test_the_section_has_its_three_blocks() -> None:
-    assert len(blocks()) == 3
+def test_the_section_has_its_four_blocks() -> None:
+    assert len(blocks()) == 4
 
 
 async def test_register_and_mount_in_aiohttp(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,9 +90,15 @@ async def test_fastapi_in_five_lines() -> None:
 
 
 async def test_the_fake_delivers_in_process() -> None:
-    namespace = await run(blocks()[2])
+    namespace = await run(blocks()[3])
     assert namespace["receiver"].stats.accepted == 1
     assert namespace["fake"].stats.polls == 0
+
+
+async def test_the_engine_completes_from_deliveries() -> None:
+    namespace = await run(blocks()[2])
+    assert namespace["fake"].stats.polls == 0
+    assert namespace["receiver"].stats.accepted == 5
 
 
 async def test_the_module_docstring_example_runs() -> None:
