@@ -191,17 +191,21 @@ class _Pipeline:
                     items = _aiter(self.requests)
                     try:
                         while True:
-                            slot = await limiter.acquire()
+                            slot: Slot | MubertError
+                            try:
+                                slot = await limiter.acquire()
+                            except MubertError as error:  # no slot to be had: the item ends so
+                                slot = error
                             try:
                                 await slots.acquire()  # a free slot first: read nothing ahead
                             except BaseException:
-                                await slot.release()
+                                await _release(slot)
                                 raise
                             try:
                                 await self._demanded()
                                 item = await items.__anext__()
                             except BaseException:
-                                await slot.release()
+                                await _release(slot)
                                 slots.release()
                                 raise
                             group.start_soon(self._item, sender, index, item, slot)
@@ -226,21 +230,25 @@ class _Pipeline:
         sender: MemoryObjectSendStream[GenerationResult],
         index: int,
         item: Any,
-        slot: Slot,
+        slot: Slot | MubertError,
     ) -> None:
-        """Generate one item, which holds its limiter ``slot`` already; send its one result."""
+        """Generate one item, which holds its limiter ``slot`` already; send its one result.
+
+        ``slot`` is the error instead when none could be taken (an unreachable coordination).
+        """
         self.in_flight += 1
         self._report()
         request: TrackRequest | None = None
         try:
             try:
                 request = as_request(item)
-                fatal = self.stop.fatal_error
+                fatal = self.stop.fatal_error if isinstance(slot, Slot) else slot
                 if fatal is not None:
                     raise own_copy(fatal)
             except BaseException:
-                await slot.release()
+                await _release(slot)
                 raise
+            assert isinstance(slot, Slot)
             track = await self.engine.generate(
                 self.tracks, request, self.timeout, self.stop, slot=slot
             )
@@ -262,6 +270,11 @@ class _Pipeline:
         # Unbounded: the run slots bound what waits here. Closed: nobody takes it.
         with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
             sender.send_nowait(result)
+
+
+async def _release(slot: Slot | MubertError) -> None:
+    if isinstance(slot, Slot):
+        await slot.release()
 
 
 class GenerationRun(AsyncIterator[GenerationResult]):

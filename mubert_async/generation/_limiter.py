@@ -14,12 +14,16 @@ from collections.abc import Sequence
 
 import anyio
 
+from .._logging import logger
 from ..coordination import Coordination, Lease, SharedSemaphore
+from ..errors import CoordinationError
 
-__all__ = ["INITIAL_GUESS", "GenerationLimiter", "LimitLevel", "Slot"]
+__all__ = ["INITIAL_GUESS", "OUTAGE_GRACE", "GenerationLimiter", "LimitLevel", "Slot"]
 
 INITIAL_GUESS = 8
 """Generations in flight before a client that does not know its limit has learned it."""
+OUTAGE_GRACE = 10.0
+"""Seconds an unreachable coordination is tried again before taking a slot fails."""
 
 
 class LimitLevel:
@@ -82,6 +86,7 @@ class GenerationLimiter:
             raise ValueError("a limiter needs at least one level")
         self.levels = tuple(levels)
         self.group = group
+        self._unreachable_since: float | None = None  # when taking a slot last failed
 
     @property
     def limit(self) -> int | None:
@@ -113,15 +118,34 @@ class GenerationLimiter:
         return self.levels[0].semaphore.peak
 
     async def acquire(self) -> Slot:
-        """Wait for a slot in every level and take them."""
-        leases: list[Lease] = []
-        try:
-            for level in self.levels:
-                leases.append(await level.semaphore.acquire(self.group))
-        except BaseException:
-            await Slot(leases).release()
-            raise
-        return Slot(leases)
+        """Wait for a slot in every level and take them.
+
+        A coordination that cannot be reached (``CoordinationError``: Redis restarting,
+        say) is tried again with backoff for ``OUTAGE_GRACE`` seconds, then the error
+        is raised: a blip costs time, an outage a clear error, never a hang.
+        """
+        delay = 0.1
+        while True:
+            leases: list[Lease] = []
+            try:
+                for level in self.levels:
+                    leases.append(await level.semaphore.acquire(self.group))
+            except CoordinationError as error:
+                await Slot(leases).release()
+                now = anyio.current_time()
+                if self._unreachable_since is None:
+                    self._unreachable_since = now
+                if now + delay > self._unreachable_since + OUTAGE_GRACE:
+                    raise  # past the grace every acquire tries once, until one gets through
+                logger.info("the coordination is unreachable (%s); trying again", error)
+                await anyio.sleep(delay)
+                delay = min(1.0, delay * 2)
+                continue
+            except BaseException:
+                await Slot(leases).release()
+                raise
+            self._unreachable_since = None
+            return Slot(leases)
 
     async def succeeded(self) -> None:
         """A create went through: a level learning its limit and saturated allows one more."""
