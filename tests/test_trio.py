@@ -7,9 +7,7 @@ would: the suite runs pytest-asyncio in auto mode, which claims every ``async de
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,9 @@ import pytest
 import trio
 import trio.lowlevel
 from engine_helpers import client_of, creates
+from threaded_sim import served_in_a_thread
 
 from mubert_async import GenerationStatus, MubertClient, MubertError, TrackRequest
-from mubert_async.sim import serve
 from mubert_async.testing import FAST_POLL, FAST_RETRY, FakeMubert
 from mubert_async.transport import AiohttpTransport, HttpxTransport
 
@@ -116,7 +114,7 @@ def test_the_iterables_error_reaches_the_consumer_under_trio() -> None:
             with pytest.raises(LookupError, match="source broke"):
                 async for result in client.tracks.generate_many(requests(), ordered=True):
                     got.append(result.index)
-        assert got == [0, 1]
+        assert set(got) <= {0, 1}  # in-flight items are cancelled with the run (as on asyncio)
         assert running_tasks(PRODUCER) == []
 
     on_trio(main)
@@ -154,6 +152,22 @@ def test_a_dropped_run_is_cancelled_by_garbage_collection_under_trio() -> None:
     on_trio(main)
 
 
+def test_a_run_left_open_when_its_trio_run_ends_is_finalized_quietly() -> None:
+    kept: list[Any] = []
+
+    async def main() -> None:
+        fake = FakeMubert(generation_time=0.05)
+        async with client_of(fake) as client:
+            run = client.tracks.generate_many(prompts(20), concurrency=3)
+            async for _ in run:
+                break
+            kept.append(run)  # still open as the run's main task returns: trio cancels it
+
+    on_trio(main)
+    kept.clear()
+    gc.collect()  # the finalizer closes a pipeline whose trio run is over: nothing raises
+
+
 def test_cancelling_the_consumer_cancels_the_run_under_trio() -> None:
     async def main() -> None:
         fake = FakeMubert(generation_time=0.05)
@@ -174,29 +188,10 @@ def test_cancelling_the_consumer_cancels_the_run_under_trio() -> None:
 
 @pytest.fixture
 def served() -> Iterator[FakeMubert]:
-    """``mubert_async.sim`` on 127.0.0.1 (a free port), on an asyncio loop in its own thread."""
+    """``mubert_async.sim`` on 127.0.0.1 in a thread: trio cannot run aiohttp's server."""
     fake = FakeMubert(generation_time=0.05, seed=None)
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-
-    def serve_forever() -> None:
-        asyncio.set_event_loop(loop)
-        runner, _ = loop.run_until_complete(serve(fake))
-        started.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
-
-    thread = threading.Thread(target=serve_forever, name="trio-sim", daemon=True)
-    thread.start()
-    assert started.wait(10), "the simulator did not start"
-    try:
+    with served_in_a_thread(fake):
         yield fake
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
 
 
 def http_client(fake: FakeMubert, transport: Any) -> MubertClient:
