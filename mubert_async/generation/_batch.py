@@ -13,7 +13,6 @@ remains.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import weakref
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from .._backend import Detached, spawn
 from .._logging import logger
 from ..errors import InvalidRequestError, MubertError
 from ..models import GenerationResult, TrackRequest
@@ -46,6 +46,7 @@ __all__ = ["DEFAULT_WORKERS", "BatchProgress", "GenerationRun", "ProgressCallbac
 
 DEFAULT_WORKERS = 64
 """Generations a batch keeps in flight when neither ``concurrency`` nor the limit is known."""
+_PRODUCER = "mubert-generate-many"  # the name of a run's producer task
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +119,8 @@ class _Pipeline:
         self.done = self.failed = self.in_flight = 0
         self.demand: anyio.Event | None = None  # set while the consumer waits for a result
 
-    def start(self) -> asyncio.Task[None]:
-        """Open the result stream and start producing, in the running loop."""
+    def start(self) -> Detached:
+        """Open the result stream and start producing, in a task of the running loop."""
         sender, receiver = anyio.create_memory_object_stream[GenerationResult](math.inf)
         self.receiver = receiver
         self.slots = anyio.Semaphore(self.workers)
@@ -127,7 +128,7 @@ class _Pipeline:
         self.scope = anyio.CancelScope()
         if self.stop.closed:
             self.scope.cancel()
-        return asyncio.get_running_loop().create_task(self.run(sender))
+        return spawn(lambda: self.run(sender), name=_PRODUCER)
 
     def close(self) -> None:
         """Stop creating and cancel every task (synchronous: safe from a finalizer)."""
@@ -291,7 +292,7 @@ class GenerationRun(AsyncIterator[GenerationResult]):
 
     def __init__(self, pipeline: _Pipeline) -> None:
         self._pipeline = pipeline
-        self._task: asyncio.Task[None] | None = None
+        self._task: Detached | None = None
         self._held: dict[int, GenerationResult] = {}
         self._next_index = 0
         self._exhausted = False
@@ -326,7 +327,7 @@ class GenerationRun(AsyncIterator[GenerationResult]):
                 except (anyio.EndOfStream, anyio.ClosedResourceError):
                     self._exhausted = True
                     pipeline.receiver.close()
-                    await self._task  # re-raises what stopped the producer, if anything did
+                    await self._task.result()  # re-raises what stopped the producer, if any
                     raise StopAsyncIteration from None
                 if not pipeline.ordered:
                     return self._hand_out(result)
@@ -347,8 +348,8 @@ class GenerationRun(AsyncIterator[GenerationResult]):
         """Cancel whatever is still running and wait for it to finish."""
         self._pipeline.close()
         task = self._task
-        if task is not None and not task.done():
-            await asyncio.wait([task])
+        if task is not None and not task.done:
+            await task.wait()
 
     async def __aenter__(self) -> GenerationRun:
         return self

@@ -10,7 +10,9 @@ Resource rules (no "Unclosed client session" warnings, no loop confusion):
   through ``asyncio.run``/``asyncio.Runner`` (which finalise async generators), a
   small watcher closes the session there, gracefully. When the transport is next
   used in another loop it opens a fresh session and disposes of the stale one
-  synchronously, so neither aiohttp nor asyncio has anything left to warn about.
+  synchronously, so neither aiohttp nor asyncio has anything left to warn about;
+* aiohttp runs on asyncio only: under trio (anyio's other backend) every request
+  raises ``MubertError`` pointing to ``HttpxTransport``, before anything is sent.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from .._backend import call_soon_in
 from ..errors import RequestTimeout, TransportError
 from ._base import Multipart, Request, Response, StreamResponse
 from ._shared import CHUNK, LoopBound, closed_error, describe, rechunk, too_large
@@ -48,7 +51,8 @@ class AiohttpTransport:
     bodies (``stream()``) are not capped: they are read in constant memory.
 
     Errors are ``TransportError``/``RequestTimeout`` only; ``sent`` is False only
-    when the connection could not be established.
+    when the connection could not be established. asyncio only: under trio a request
+    raises ``MubertError`` (use ``HttpxTransport`` there).
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class AiohttpTransport:
             create=functools.partial(_new_session, limit, limit_per_host),
             close=aiohttp.ClientSession.close,
             discard=_discard,
+            asyncio_only="AiohttpTransport (aiohttp)",
         )
         self._max = max_response_size
         self._send_timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
@@ -205,7 +210,7 @@ class _AiohttpStream:
         raise error from cause
 
 
-def _discard(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
+def _discard(session: aiohttp.ClientSession, loop: object) -> None:
     """Dispose of a session whose loop is not the running one, without awaiting.
 
     A loop still running (in another thread) closes the session itself. Otherwise the
@@ -213,10 +218,7 @@ def _discard(session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) ->
     does not warn "Unclosed client session"/"Unclosed connector") and, if the loop
     has not been closed, hands the sockets' closing to it.
     """
-    if session.closed:
-        return
-    if loop.is_running():
-        asyncio.run_coroutine_threadsafe(session.close(), loop)
+    if session.closed or call_soon_in(loop, session.close):
         return
     connector = session.connector
     if connector is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -12,6 +11,7 @@ from typing import Any, Final
 import anyio
 import httpx
 
+from .._backend import call_soon_in
 from ..errors import RequestTimeout, TransportError
 from ._base import Multipart, Request, Response, StreamResponse
 from ._shared import CHUNK, LoopBound, closed_error, describe, rechunk, too_large
@@ -135,14 +135,14 @@ def _new_client(limits: httpx.Limits | None) -> httpx.AsyncClient:
     return httpx.AsyncClient() if limits is None else httpx.AsyncClient(limits=limits)
 
 
-def _discard(client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
-    """Dispose of a client whose loop is not the running one, without awaiting.
+def _discard(client: httpx.AsyncClient, loop: object) -> None:
+    """Dispose of a client whose loop (asyncio's or a trio run) is not the running one.
 
-    A loop that ended through ``asyncio.run`` already closed it (``LoopGuard``); one
-    running in another thread closes it itself; otherwise there is nothing to await with.
+    A loop that ended through ``asyncio.run`` or ``trio.run`` already closed it
+    (``LoopGuard``); one running in another thread closes it itself; otherwise there
+    is nothing to await with.
     """
-    if loop.is_running():
-        asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+    call_soon_in(loop, client.aclose)
 
 
 class _HttpxStream:

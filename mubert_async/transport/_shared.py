@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from typing import Final, Generic, TypeVar
 
 import anyio.lowlevel
 
-from ..errors import ClientClosedError, TransportError
+from .._backend import is_asyncio, running_loop
+from ..errors import ClientClosedError, MubertError, TransportError
 from ._base import Request, Response
 
 __all__ = [
@@ -55,12 +55,14 @@ class LoopGuard:
 
     ``asyncio.run`` and ``asyncio.Runner`` (so also pytest-asyncio, and notebooks or
     scripts calling ``asyncio.run`` more than once) call
-    ``loop.shutdown_asyncgens()`` while the loop can still run coroutines. The
+    ``loop.shutdown_asyncgens()`` while the loop can still run coroutines; ``trio.run``
+    finalises the async generators still alive once its main task has returned. The
     guard is a suspended async generator registered with the loop; that call
     resumes it and it awaits ``close()`` -- a graceful close in the right loop,
     before the sockets would be orphaned. If the owner drops the guard while the
-    loop runs, asyncio's finaliser hook schedules the same close. ``disarm()``
-    finishes the generator synchronously without closing anything.
+    loop runs, the backend's finaliser hook schedules the same close (trio also
+    emits a ``ResourceWarning``). ``disarm()`` finishes the generator synchronously
+    without closing anything.
     """
 
     __slots__ = ("_agen", "_target")
@@ -163,16 +165,31 @@ class LoopBound(Generic[R]):
 
     A resource passed in is the caller's: used as is, never closed. Otherwise
     ``create()`` makes one lazily, inside the running loop, on first use. That one
-    is closed in its own loop when the loop shuts down through ``asyncio.run`` (see
-    ``LoopGuard``), handed to ``discard(resource, old_loop)`` and replaced when used
-    from another loop, and closed by ``aclose()``. After ``aclose()`` every use
-    raises ``TransportError(sent=False)``.
+    is closed in its own loop when the loop shuts down through ``asyncio.run`` or
+    ``trio.run`` (see ``LoopGuard``), handed to ``discard(resource, old_loop)`` and
+    replaced when used from another loop, and closed by ``aclose()``. After
+    ``aclose()`` every use raises ``TransportError(sent=False)``.
+
+    "The loop" is asyncio's event loop, or a trio run (``_backend.running_loop``).
+    ``asyncio_only`` names a resource that works on asyncio only (aiohttp's session):
+    under trio every use then raises a ``MubertError`` saying so, before anything is
+    sent.
 
     The hooks must not reference the transport: the loop's guard keeps ``close``
     alive, and it must not keep the transport alive with it.
     """
 
-    __slots__ = ("_close", "_closed", "_create", "_discard", "_guard", "_loop", "owns", "resource")
+    __slots__ = (
+        "_asyncio_only",
+        "_close",
+        "_closed",
+        "_create",
+        "_discard",
+        "_guard",
+        "_loop",
+        "owns",
+        "resource",
+    )
 
     def __init__(
         self,
@@ -180,12 +197,14 @@ class LoopBound(Generic[R]):
         *,
         create: Callable[[], R],
         close: Callable[[R], Awaitable[object]],
-        discard: Callable[[R, asyncio.AbstractEventLoop], None],
+        discard: Callable[[R, object], None],
+        asyncio_only: str | None = None,
     ) -> None:
         self.resource = resource
         self.owns = resource is None
         self._create, self._close, self._discard = create, close, discard
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._asyncio_only = asyncio_only
+        self._loop: object = None
         self._guard: LoopGuard | None = None
         self._closed = False
 
@@ -197,14 +216,19 @@ class LoopBound(Generic[R]):
     async def get(self) -> R:
         """The resource for the running loop, made or re-made when needed."""
         resource = self.resource
-        if resource is not None and self._loop is asyncio.get_running_loop():
+        if resource is not None and self._loop is running_loop():
             return resource
         return await self._bind()
 
     async def _bind(self) -> R:
         if self._closed:
             raise ClientClosedError("the transport is closed")
-        loop = asyncio.get_running_loop()
+        loop = running_loop()
+        if self._asyncio_only is not None and not is_asyncio(loop):
+            raise MubertError(
+                f"{self._asyncio_only} runs on asyncio only, and this is trio: pass "
+                "transport=HttpxTransport() (the 'httpx' extra) to the client to run on trio"
+            )
         stale = self.resource
         if stale is not None and (self._loop is loop or not self.owns):
             self._loop = loop
@@ -230,7 +254,7 @@ class LoopBound(Generic[R]):
             return
         if guard is not None:
             guard.disarm()
-        if loop is asyncio.get_running_loop():
+        if loop is running_loop():
             await self._close(resource)
         elif loop is not None:
             self._discard(resource, loop)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -14,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mubert_async.sim import serve
+from threaded_sim import served_in_a_thread
+
 from mubert_async.testing import FakeCustomer, FakeMubert
 
 # Distinctive values: no command may ever print them, whatever it does with them.
@@ -114,27 +113,5 @@ class HttpSim:
 @contextmanager
 def served(fake: FakeMubert, customer: FakeCustomer) -> Iterator[HttpSim]:
     """Serve ``fake`` on a free loopback port from a background thread while the block runs."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    found: dict[str, str] = {}
-
-    def serve_forever() -> None:
-        asyncio.set_event_loop(loop)
-        runner, base_url = loop.run_until_complete(serve(fake))
-        found["base_url"] = base_url
-        started.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(runner.cleanup())
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    thread = threading.Thread(target=serve_forever, name="http-sim", daemon=True)
-    thread.start()
-    assert started.wait(10), "the simulator did not start"
-    try:
-        yield HttpSim(fake, customer, found["base_url"])
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+    with served_in_a_thread(fake) as base_url:
+        yield HttpSim(fake, customer, base_url)

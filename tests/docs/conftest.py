@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from threaded_sim import served_in_a_thread
 
-from mubert_async.sim import serve
 from mubert_async.testing import FakeMubert
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -27,33 +25,14 @@ def api_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeMub
     """
     fake = FakeMubert(generation_time=0.05, seed=None)
     customer = fake.add_customer("readme-reader")
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-
-    def serve_forever() -> None:
-        asyncio.set_event_loop(loop)
-        runner, _ = loop.run_until_complete(serve(fake))
-        started.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
-
-    thread = threading.Thread(target=serve_forever, name="docs-sim", daemon=True)
-    thread.start()
-    assert started.wait(10), "the simulator did not start"
-    for name, value in {
-        "MUBERT_BASE_URL": fake.base_url,
-        "MUBERT_COMPANY_ID": fake.company_id,
-        "MUBERT_LICENSE_TOKEN": fake.license_token,
-        "MUBERT_CUSTOMER_ID": customer.id,
-        "MUBERT_ACCESS_TOKEN": customer.access_token,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)
-    try:
+    with served_in_a_thread(fake):
+        for name, value in {
+            "MUBERT_BASE_URL": fake.base_url,
+            "MUBERT_COMPANY_ID": fake.company_id,
+            "MUBERT_LICENSE_TOKEN": fake.license_token,
+            "MUBERT_CUSTOMER_ID": customer.id,
+            "MUBERT_ACCESS_TOKEN": customer.access_token,
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
         yield fake
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
