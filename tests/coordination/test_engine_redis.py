@@ -17,7 +17,7 @@ from mubert_async.generation import _limiter
 from mubert_async.redis import RedisCoordination
 from mubert_async.testing import FakeMubert
 
-from .conftest import redis_maker
+from conftest import redis_maker
 
 
 def service_of(fake: FakeMubert, coordination: RedisCoordination, **kwargs: Any) -> MubertServiceClient:
@@ -110,7 +110,6 @@ async def test_learned_timings_and_limits_are_shared_through_redis(
             await engine._read_shared_times()
             assert engine.times.expected(30) == pytest.approx(0.1, rel=0.5)
             license_level = engine.limiter.levels[-1]
-            assert license_level.semaphore.limit in (3, 4)  # as last seen before its next call
             rejected = fake.stats.concurrency_rejections
             results = [r async for r in second.tracks.generate_many(requests(6))]
             assert all(r.ok for r in results)
