@@ -107,10 +107,11 @@ class Tracks(Resource):
     async def create(self, **fields: Unpack[CreateFields]) -> Track:
         """Start generating a track; returns at once with its generation ``processing``.
 
-        Give exactly one of ``playlist_index``, ``prompt`` or ``image`` (bytes, a
-        path or a binary file; PNG/JPEG/WEBP/BMP, 50 KB-10 MB). ``bpm`` and ``key``
-        go only with ``playlist_index``. A create is never retried once it may have
-        reached the server, so it can never bill two tracks.
+        ``fields`` are ``TrackRequest``'s, as keyword arguments. Give exactly one of
+        ``playlist_index``, ``prompt`` or ``image`` (bytes, a path or a binary file;
+        PNG/JPEG/WEBP/BMP, 50 KB-10 MB). ``bpm`` and ``key`` go only with
+        ``playlist_index``. A create is never retried once it may have reached the
+        server, so it can never bill two tracks.
         """
         return await self._send(TrackRequest(**fields), "/public/tracks")
 
