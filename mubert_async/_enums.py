@@ -23,74 +23,88 @@ __all__ = [
 
 
 class _StrEnum(str, enum.Enum):
+    """A member's value is its name in lower case, the API's spelling (``LOOP`` is ``"loop"``)."""
+
+    @staticmethod
+    def _generate_next_value_(name: str, start: int, count: int, last_values: list[str]) -> str:
+        return name.lower()
+
     def __str__(self) -> str:
         return str(self.value)
+
+
+class _UpperStrEnum(_StrEnum):
+    """A member's value is its name as written: the API spells stems and instruments in capitals."""
+
+    @staticmethod
+    def _generate_next_value_(name: str, start: int, count: int, last_values: list[str]) -> str:
+        return name
 
 
 class Intensity(_StrEnum):
     """How many instruments play at once."""
 
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
+    LOW = enum.auto()
+    MEDIUM = enum.auto()
+    HIGH = enum.auto()
 
 
 class Mode(_StrEnum):
     """Composition type of a track."""
 
-    TRACK = "track"
-    JINGLE = "jingle"
-    LOOP = "loop"
-    MIX = "mix"
+    TRACK = enum.auto()
+    JINGLE = enum.auto()
+    LOOP = enum.auto()
+    MIX = enum.auto()
 
 
 class Format(_StrEnum):
     """Audio container of a generated file."""
 
     MP3 = "mp3"
-    WAV = "wav"
+    WAV = enum.auto()
 
 
 class GenerationStatus(_StrEnum):
     """Where a generation is in its life."""
 
-    PROCESSING = "processing"
-    DONE = "done"
-    FAILED = "failed"
+    PROCESSING = enum.auto()
+    DONE = enum.auto()
+    FAILED = enum.auto()
 
 
-class Stem(_StrEnum):
+class Stem(_UpperStrEnum):
     """A group of instruments that can be replaced or deleted together."""
 
-    DRUMS = "DRUMS"
-    BASS = "BASS"
-    LEADS = "LEADS"
-    VOCALS = "VOCALS"
-    FX = "FX"
+    DRUMS = enum.auto()
+    BASS = enum.auto()
+    LEADS = enum.auto()
+    VOCALS = enum.auto()
+    FX = enum.auto()
 
 
-class Instrument(_StrEnum):
+class Instrument(_UpperStrEnum):
     """A single instrument layer of a track."""
 
-    DRUMS = "DRUMS"
-    PERCS = "PERCS"
-    HATS = "HATS"
-    CLAPS = "CLAPS"
-    BASS = "BASS"
-    MIDS = "MIDS"
-    LEADS = "LEADS"
-    FX = "FX"
-    VOCALS = "VOCALS"
-    PADS = "PADS"
-    RISER = "RISER"
-    IMPACT = "IMPACT"
+    DRUMS = enum.auto()
+    PERCS = enum.auto()
+    HATS = enum.auto()
+    CLAPS = enum.auto()
+    BASS = enum.auto()
+    MIDS = enum.auto()
+    LEADS = enum.auto()
+    FX = enum.auto()
+    VOCALS = enum.auto()
+    PADS = enum.auto()
+    RISER = enum.auto()
+    IMPACT = enum.auto()
 
 
 class StreamingType(_StrEnum):
     """Protocol of a streaming link."""
 
-    HTTP = "http"
-    WEBRTC = "webrtc"
+    HTTP = enum.auto()
+    WEBRTC = enum.auto()
 
 
 BITRATES: frozenset[int] = frozenset({32, 96, 128, 192, 256, 320})

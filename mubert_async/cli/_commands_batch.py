@@ -13,7 +13,7 @@ from ._commands_tracks import progress_enabled
 from ._context import CliError, State, run_async
 from ._generate import Outcome, Progress, exit_code_for
 from ._manifest import MANIFEST_NAME, BatchLine, Manifest, make_entry, read_batch_file
-from ._options import FORMAT_CHOICES, pass_state, run_options
+from ._options import format_option, pass_state, run_options
 from ._out import out_option, out_target
 
 __all__ = ["batch"]
@@ -29,12 +29,7 @@ __all__ = ["batch"]
     metavar="SECONDS",
     help="Duration for lines that do not give one (seconds).",
 )
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(FORMAT_CHOICES),
-    help="Format for lines that do not give one.",
-)
+@format_option("Format for lines that do not give one.")
 @click.option(
     "--retry-failed",
     is_flag=True,

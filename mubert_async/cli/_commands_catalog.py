@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from .._redaction import redact_link
-from ..models import LibraryParam, Playlist, Track
-from ._context import CliError, State, run_async
+from ..models import Playlist
+from ._context import CliError, State
 from ._files import write_private
 from ._options import (
     BITRATE_CHOICES,
@@ -21,6 +21,7 @@ from ._options import (
     Listing,
     OrderedGroup,
     bitrate_value,
+    page_options,
     pass_state,
     show_listing,
 )
@@ -66,16 +67,8 @@ def playlists(state: State, category: str | None, group: str | None, search: str
     Example:
       mubert playlists --category moods --search calm
     """
-
-    async def main() -> list[Playlist]:
-        async with state.public_client() as client:
-            return await client.playlists.list()
-
-    found = [p for p in run_async(main) if _matches(p, category, group, search)]
-    if state.out.json_mode:
-        state.out.json(found)
-    else:
-        show_playlists(state.out, found)
+    every = state.run_public(lambda client: client.playlists.list())
+    state.out.show([p for p in every if _matches(p, category, group, search)], show_playlists)
 
 
 @click.command("stream-link", short_help="Get a streaming link for a channel.")
@@ -103,29 +96,20 @@ def stream_link(
     customer_id and access_token values replaced by ***. Use --save FILE to get
     the working link in a file only you can read.
     """
-
-    async def main() -> str:
-        async with state.public_client() as client:
-            return await client.streaming.get_link(
-                playlist_index, bitrate=bitrate_value(bitrate), intensity=intensity, type=type_
-            )
-
-    link = run_async(main)
+    link = state.run_public(
+        lambda client: client.streaming.get_link(
+            playlist_index, bitrate=bitrate_value(bitrate), intensity=intensity, type=type_
+        )
+    )
     out = state.out
     if save is not None:
         try:
             write_private(save, link + "\n")
         except OSError as exc:
             raise CliError(f"cannot write {str(save)!r}: {exc.strerror}", exit_code=1) from None
-        if out.json_mode:
-            out.json({"saved": str(save)})
-        else:
-            out.line(str(save))
+        out.result({"saved": str(save)}, str(save))
         return
-    if out.json_mode:
-        out.json({"link": redact_link(link)})
-    else:
-        out.line(redact_link(link))
+    out.result({"link": redact_link(link)}, redact_link(link))
 
 
 # -- library --------------------------------------------------------------------------
@@ -174,12 +158,7 @@ def library() -> None:
 @pass_state
 def library_params(state: State, /, **filters: Any) -> None:
     """List the filter values (with track counts) among tracks matching the filters."""
-
-    async def main() -> list[LibraryParam]:
-        async with state.public_client() as client:
-            return await client.library.params(**_filters(filters))
-
-    params = run_async(main)
+    params = state.run_public(lambda client: client.library.params(**_filters(filters)))
     if state.out.json_mode:
         state.out.json(params)
         return
@@ -191,24 +170,17 @@ def library_params(state: State, /, **filters: Any) -> None:
 
 @library.command("tracks")
 @library_filters
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Page size."
-)
-@click.option(
-    "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Tracks to skip."
-)
+@page_options("tracks", every=False)
 @pass_state
 def library_tracks(state: State, /, limit: int, offset: int, **filters: Any) -> None:
     """List library tracks matching the filters.
 
     JSON: {"data": [tracks], "meta": {"total", "limit", "offset"}}.
     """
-
-    async def main() -> Listing[Track]:
-        async with state.public_client() as client:
-            return await Listing.fetch(
-                page=lambda: client.library.tracks(limit=limit, offset=offset, **_filters(filters)),
-                offset=offset,
-            )
-
-    show_listing(state.out, run_async(main), show_tracks, more="use --offset/--limit")
+    listing = state.run_public(
+        lambda client: Listing.fetch(
+            page=lambda: client.library.tracks(limit=limit, offset=offset, **_filters(filters)),
+            offset=offset,
+        )
+    )
+    show_listing(state.out, listing, show_tracks, more="use --offset/--limit")

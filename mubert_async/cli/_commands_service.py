@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import pathlib
+from typing import TYPE_CHECKING
 
 import click
 
 from .._base_client import NOT_GIVEN, NotGiven
 from .._config import DEFAULT_BASE_URL, ENV_BASE_URL, PUBLIC_AUTH
 from ..models import Customer, License
-from ._context import CliError, State, run_async
+from ._context import CliError, State
 from ._files import EnvFileError, merge_env_file
-from ._options import Listing, OrderedGroup, pass_state, show_listing
+from ._options import Listing, OrderedGroup, lookup, page_options, pass_state, show_listing
 from ._render import show_customer, show_customers, show_license, show_licenses
+
+if TYPE_CHECKING:
+    from .. import MubertServiceClient
 
 __all__ = ["customers", "licenses"]
 
@@ -26,64 +30,37 @@ def customers() -> None:
     """
 
 
-def _show_one(state: State, customer: Customer) -> None:
-    if state.out.json_mode:
-        state.out.json(customer)
-    else:
-        show_customer(state.out, customer)
-
-
 @customers.command("list")
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Page size."
-)
-@click.option(
-    "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Customers to skip."
-)
-@click.option("--all", "all_", is_flag=True, help="Every customer, fetched page by page.")
+@page_options("customers")
 @pass_state
 def customers_list(state: State, limit: int, offset: int, all_: bool) -> None:
     """List the company's customers.
 
     JSON: {"data": [customers], "meta": {"total", "limit", "offset"}}, tokens masked.
     """
-
-    async def main() -> Listing[Customer]:
-        async with state.service_client() as service:
-            return await Listing.fetch(
-                every=all_,
-                page=lambda: service.customers.list(limit=limit, offset=offset),
-                iterate=service.customers.iter,
-                offset=offset,
-            )
-
-    show_listing(state.out, run_async(main), show_customers)
+    listing = state.run_service(
+        lambda service: Listing.fetch(
+            every=all_,
+            page=lambda: service.customers.list(limit=limit, offset=offset),
+            iterate=service.customers.iter,
+            offset=offset,
+        )
+    )
+    show_listing(state.out, listing, show_customers)
 
 
 @customers.command("get", short_help="Show a customer by its Mubert id.")
-@click.argument("customer_id")
-@pass_state
-def customers_get(state: State, customer_id: str) -> None:
+@lookup("customer_id", show_customer, service=True)
+async def customers_get(service: MubertServiceClient, customer_id: str) -> Customer:
     """Show the customer with this Mubert id, with its limits and usage."""
-
-    async def main() -> Customer:
-        async with state.service_client() as service:
-            return await service.customers.get(customer_id)
-
-    _show_one(state, run_async(main))
+    return await service.customers.get(customer_id)
 
 
 @customers.command("get-by-custom-id", short_help="Show a customer by your custom id.")
-@click.argument("custom_id")
-@pass_state
-def customers_get_by_custom_id(state: State, custom_id: str) -> None:
+@lookup("custom_id", show_customer, service=True)
+async def customers_get_by_custom_id(service: MubertServiceClient, custom_id: str) -> Customer:
     """Show the customer with this custom id (your own id for the user)."""
-
-    async def main() -> Customer:
-        async with state.service_client() as service:
-            return await service.customers.get_by_custom_id(custom_id)
-
-    _show_one(state, run_async(main))
+    return await service.customers.get_by_custom_id(custom_id)
 
 
 @customers.command("create", short_help="Create a customer (its token is never printed).")
@@ -104,11 +81,10 @@ def customers_create(state: State, custom_id: str, env_file: pathlib.Path | None
     credentials, then act as it with `mubert --env-file FILE ...`.
     """
 
-    async def main() -> tuple[Customer, str]:
-        async with state.service_client() as service:
-            return await service.customers.create(custom_id), service.base_url
+    async def create(service: MubertServiceClient) -> tuple[Customer, str]:
+        return await service.customers.create(custom_id), service.base_url
 
-    customer, base_url = run_async(main)
+    customer, base_url = state.run_service(create)
     access = customer.access
     if access is not None:
         state.redactor.add(access.token)
@@ -131,7 +107,7 @@ def customers_create(state: State, custom_id: str, env_file: pathlib.Path | None
                 exit_code=1,
             ) from None
         state.out.note(f"saved the customer's credentials to {env_file}")
-    _show_one(state, customer)
+    state.out.show(customer, show_customer)
 
 
 @customers.command("update")
@@ -140,12 +116,10 @@ def customers_create(state: State, custom_id: str, env_file: pathlib.Path | None
 @pass_state
 def customers_update(state: State, customer_id: str, custom_id: str) -> None:
     """Change a customer's custom id."""
-
-    async def main() -> Customer:
-        async with state.service_client() as service:
-            return await service.customers.update(customer_id, custom_id=custom_id)
-
-    _show_one(state, run_async(main))
+    customer = state.run_service(
+        lambda service: service.customers.update(customer_id, custom_id=custom_id)
+    )
+    state.out.show(customer, show_customer)
 
 
 @customers.command("delete")
@@ -153,16 +127,8 @@ def customers_update(state: State, customer_id: str, custom_id: str) -> None:
 @pass_state
 def customers_delete(state: State, customer_id: str) -> None:
     """Delete a customer and its access."""
-
-    async def main() -> None:
-        async with state.service_client() as service:
-            await service.customers.delete(customer_id)
-
-    run_async(main)
-    if state.out.json_mode:
-        state.out.json({"deleted": customer_id})
-    else:
-        state.out.line(f"deleted customer {customer_id}")
+    state.run_service(lambda service: service.customers.delete(customer_id))
+    state.out.result({"deleted": customer_id}, f"deleted customer {customer_id}")
 
 
 # -- licenses -------------------------------------------------------------------------
@@ -176,40 +142,18 @@ def licenses() -> None:
     """
 
 
-def _show_license(state: State, lic: License) -> None:
-    if state.out.json_mode:
-        state.out.json(lic)
-    else:
-        show_license(state.out, lic)
-
-
 @licenses.command("list")
 @pass_state
 def licenses_list(state: State) -> None:
     """List the company's licenses."""
-
-    async def main() -> list[License]:
-        async with state.service_client() as service:
-            return await service.licenses.list()
-
-    found = run_async(main)
-    if state.out.json_mode:
-        state.out.json(found)
-    else:
-        show_licenses(state.out, found)
+    state.out.show(state.run_service(lambda service: service.licenses.list()), show_licenses)
 
 
 @licenses.command("get", short_help="Show a license, its limits and usage.")
-@click.argument("license_id")
-@pass_state
-def licenses_get(state: State, license_id: str) -> None:
+@lookup("license_id", show_license, service=True)
+async def licenses_get(service: MubertServiceClient, license_id: str) -> License:
     """Show a license: allowed features, formats, bitrates, limits and usage."""
-
-    async def main() -> License:
-        async with state.service_client() as service:
-            return await service.licenses.get(license_id)
-
-    _show_license(state, run_async(main))
+    return await service.licenses.get(license_id)
 
 
 @licenses.command("update")
@@ -246,11 +190,9 @@ def licenses_update(
     elif no_webhook_url:
         url = None
     enabled: bool | NotGiven = NOT_GIVEN if webhook is None else webhook
-
-    async def main() -> License:
-        async with state.service_client() as service:
-            return await service.licenses.update(
-                license_id, webhook_url=url, webhook_enabled=enabled
-            )
-
-    _show_license(state, run_async(main))
+    lic = state.run_service(
+        lambda service: service.licenses.update(
+            license_id, webhook_url=url, webhook_enabled=enabled
+        )
+    )
+    state.out.show(lic, show_license)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,18 +14,23 @@ from ._context import State, run_async
 from ._generate import Outcome, Progress, exit_code_for, generate_and_download
 from ._options import (
     BITRATE_CHOICES,
-    FORMAT_CHOICES,
     KEY_CHOICES,
     Listing,
     OrderedGroup,
     audio_options,
     bitrate_value,
+    format_option,
+    lookup,
+    page_options,
     pass_state,
     run_options,
     show_listing,
 )
 from ._out import force_option, out_option, out_target
 from ._render import show_track, show_tracks
+
+if TYPE_CHECKING:
+    from .. import MubertClient
 
 __all__ = ["generate", "tracks"]
 
@@ -215,13 +220,7 @@ def tracks() -> None:
 
 
 @tracks.command("list")
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=25, show_default=True, help="Page size."
-)
-@click.option(
-    "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Tracks to skip."
-)
-@click.option("--all", "all_", is_flag=True, help="Every track, fetched page by page.")
+@page_options("tracks")
 @click.option("--order", type=click.Choice(("asc", "desc")), help="Sort direction.")
 @pass_state
 def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | None) -> None:
@@ -229,46 +228,29 @@ def tracks_list(state: State, limit: int, offset: int, all_: bool, order: str | 
 
     JSON: {"data": [tracks], "meta": {"total", "limit", "offset"}}.
     """
-
-    async def main() -> Listing[Track]:
-        async with state.public_client() as client:
-            return await Listing.fetch(
-                every=all_,
-                page=lambda: client.tracks.list(limit=limit, offset=offset, order=order),
-                iterate=lambda: client.tracks.iter(order=order),
-                offset=offset,
-            )
-
-    show_listing(state.out, run_async(main), show_tracks)
+    listing = state.run_public(
+        lambda client: Listing.fetch(
+            every=all_,
+            page=lambda: client.tracks.list(limit=limit, offset=offset, order=order),
+            iterate=lambda: client.tracks.iter(order=order),
+            offset=offset,
+        )
+    )
+    show_listing(state.out, listing, show_tracks)
 
 
 @tracks.command("get")
-@click.argument("track_id")
-@pass_state
-def tracks_get(state: State, track_id: str) -> None:
+@lookup("track_id", show_track)
+async def tracks_get(client: MubertClient, track_id: str) -> Track:
     """Show one track with its generations and download URL."""
-
-    async def main() -> Track:
-        async with state.public_client() as client:
-            return await client.tracks.get(track_id)
-
-    track = run_async(main)
-    if state.out.json_mode:
-        state.out.json(track)
-    else:
-        show_track(state.out, track)
+    return await client.tracks.get(track_id)
 
 
 @tracks.command("download")
 @click.argument("track_id")
 @out_option("A directory (file named <track id>.<format>; created if missing) or a .mp3/.wav file.")
 @force_option
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(FORMAT_CHOICES),
-    help="Which generation to fetch (default: an -o file's suffix, else the newest).",
-)
+@format_option("Which generation to fetch (default: an -o file's suffix, else the newest).")
 @click.option(
     "--bitrate", type=click.Choice(BITRATE_CHOICES), help="Which generation to fetch (kbps)."
 )
@@ -290,15 +272,9 @@ def tracks_download(
     out_to.refuse_overwrite(1, force)
     format_ = format_ or out_to.format
     target = out_to.path
-
-    async def main() -> pathlib.Path:
-        async with state.public_client() as client:
-            return await client.tracks.download(
-                track_id, target, format=format_, bitrate=bitrate_value(bitrate)
-            )
-
-    path = run_async(main)
-    if state.out.json_mode:
-        state.out.json({"track_id": track_id, "file": str(path)})
-    else:
-        state.out.line(str(path))
+    path = state.run_public(
+        lambda client: client.tracks.download(
+            track_id, target, format=format_, bitrate=bitrate_value(bitrate)
+        )
+    )
+    state.out.result({"track_id": track_id, "file": str(path)}, str(path))

@@ -249,6 +249,24 @@ class State:
         async with client:
             yield client
 
+    def run_public(self, call: Callable[[MubertClient], Awaitable[T]]) -> T:
+        """``call`` with a ``public_client``, run to completion in a fresh event loop."""
+
+        async def main() -> T:
+            async with self.public_client() as client:
+                return await call(client)
+
+        return run_async(main)
+
+    def run_service(self, call: Callable[[MubertServiceClient], Awaitable[T]]) -> T:
+        """``call`` with a ``service_client``, run to completion in a fresh event loop."""
+
+        async def main() -> T:
+            async with self.service_client() as service:
+                return await call(service)
+
+        return run_async(main)
+
 
 def run_async(main: Callable[[], Awaitable[T]]) -> T:
     """Run one command's coroutine to completion in a fresh event loop."""

@@ -23,6 +23,9 @@ __all__ = [
     "Listing",
     "audio_options",
     "bitrate_value",
+    "format_option",
+    "lookup",
+    "page_options",
     "pass_state",
     "run_options",
     "show_listing",
@@ -56,17 +59,17 @@ def bitrate_value(value: str | None) -> int | None:
     return int(value) if value is not None else None
 
 
+def format_option(help_text: str) -> Callable[[F], F]:
+    """``--format`` (given to the command as ``format_``: mp3 or wav), with this help text."""
+    return click.option("--format", "format_", type=click.Choice(FORMAT_CHOICES), help=help_text)
+
+
 def audio_options(*, with_mode: bool = True) -> Callable[[F], F]:
     """``--format``, ``--bitrate``, ``--intensity`` (and ``--mode``) of a generation."""
 
     def decorate(func: F) -> F:
         options = [
-            click.option(
-                "--format",
-                "format_",
-                type=click.Choice(FORMAT_CHOICES),
-                help="Audio format (default: the license's).",
-            ),
+            format_option("Audio format (default: the license's)."),
             click.option(
                 "--bitrate",
                 type=click.Choice(BITRATE_CHOICES),
@@ -85,6 +88,59 @@ def audio_options(*, with_mode: bool = True) -> Callable[[F], F]:
         for option in reversed(options):
             func = option(func)
         return func
+
+    return decorate
+
+
+def page_options(items: str, *, every: bool = True) -> Callable[[F], F]:
+    """``--limit`` and ``--offset`` of a listing of ``items`` (and ``--all`` with ``every``)."""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option(
+                "--limit",
+                type=click.IntRange(min=1),
+                default=25,
+                show_default=True,
+                help="Page size.",
+            ),
+            click.option(
+                "--offset",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help=f"{items.capitalize()} to skip.",
+            ),
+        ]
+        if every:
+            noun = items.removesuffix("s")
+            help_text = f"Every {noun}, fetched page by page."
+            options.append(click.option("--all", "all_", is_flag=True, help=help_text))
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def lookup(
+    argument: str, render: Callable[[Output, T], None], *, service: bool = False
+) -> Callable[[Callable[..., Awaitable[T]]], Callable[..., None]]:
+    """Make ``fetch(client, ARGUMENT)`` a command that shows what it returns (or its JSON).
+
+    ``client`` is the public client, or with ``service`` the service client; the
+    command's help is ``fetch``'s docstring.
+    """
+
+    def decorate(fetch: Callable[..., Awaitable[T]]) -> Callable[..., None]:
+        def command(state: State, /, **arguments: str) -> None:
+            def call(client: Any) -> Awaitable[T]:
+                return fetch(client, **arguments)
+
+            state.out.show(state.run_service(call) if service else state.run_public(call), render)
+
+        command.__name__, command.__doc__ = fetch.__name__, fetch.__doc__  # click's name, help
+        return click.argument(argument)(pass_state(command))
 
     return decorate
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
-from typing import IO, Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Any, Protocol, TypeVar
 
 import msgspec
 
 from .._redaction import Redactor
 
 __all__ = ["Output"]
+
+T = TypeVar("T")
 
 
 class _Writer(Protocol):
@@ -71,6 +73,20 @@ class Output:
         """``value`` (models, lists, dicts) as one JSON document on stdout."""
         document = self.redactor.data(msgspec.to_builtins(value, str_keys=True))
         self._writer(json.dumps(document, indent=2, ensure_ascii=False), err=False)
+
+    def show(self, value: T, render: Callable[[Output, T], None]) -> None:
+        """A command's result: ``value`` as the JSON document, else as ``render`` writes it."""
+        if self.json_mode:
+            self.json(value)
+        else:
+            render(self, value)
+
+    def result(self, document: Any, text: str) -> None:
+        """A command's result: ``document`` as the JSON document, else ``text`` as a line."""
+        if self.json_mode:
+            self.json(document)
+        else:
+            self.line(text)
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Rows under a header, columns aligned; ``(none)`` for no rows."""

@@ -6,7 +6,7 @@ import os
 from datetime import datetime, timezone
 from enum import Enum
 from html import escape
-from typing import IO, TYPE_CHECKING, Any, Union
+from typing import IO, Any, TypedDict, Union
 
 import msgspec
 
@@ -28,22 +28,28 @@ ImageInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[byt
 
 _INTENSITY_BY_LEVEL = {1: "low", 2: "medium", 3: "high"}
 
-if TYPE_CHECKING:
-    from typing_extensions import NotRequired, Required, TypedDict
 
-    class CreateFields(TypedDict, total=False):
-        """``tracks.create``'s keyword arguments, as ``generate`` takes them (for type checkers)."""
+class _RequiredCreateFields(TypedDict):
+    duration: int
 
-        duration: Required[int]
-        playlist_index: NotRequired[str | None]
-        prompt: NotRequired[str | None]
-        image: NotRequired[ImageInput | None]
-        bitrate: NotRequired[int | None]
-        format: NotRequired[Format | str | None]
-        intensity: NotRequired[Intensity | str | None]
-        mode: NotRequired[Mode | str | None]
-        bpm: NotRequired[int | None]
-        key: NotRequired[str | None]
+
+class CreateFields(_RequiredCreateFields, total=False):
+    """The keyword arguments of ``tracks.create``, ``record`` and ``generate``: a ``TrackRequest``.
+
+    For type checkers and IDEs (``**fields: Unpack[CreateFields]``); a test pins its
+    keys and types to ``TrackRequest``'s fields, and ``tracks.create``'s runtime
+    signature is made from ``TrackRequest``.
+    """
+
+    playlist_index: str | None
+    prompt: str | None
+    image: ImageInput | None
+    bitrate: int | None
+    format: Format | str | None
+    intensity: Intensity | str | None
+    mode: Mode | str | None
+    bpm: int | None
+    key: str | None
 
 
 class Generation(msgspec.Struct, kw_only=True, frozen=True, gc=False):

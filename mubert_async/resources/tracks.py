@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import pathlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._base_client import path
 from .._files import read_image
@@ -26,7 +27,6 @@ from ..errors import InvalidRequestError, _IncompleteTrack
 from ..models import (
     Format,
     GenerationStatus,
-    ImageInput,
     Instrument,
     Intensity,
     Mode,
@@ -78,6 +78,24 @@ def _duration(value: Any) -> int:
     return check_int("duration", value, minimum=MIN_DURATION, maximum=MAX_DURATION)
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _create_signature(method: _Method) -> _Method:
+    """Give a ``(self, **fields: Unpack[CreateFields])`` method the fields' real signature.
+
+    Type checkers and IDEs read ``CreateFields``; ``help()`` and ``inspect.signature``
+    show the same keyword parameters, made from the one runtime list, ``TrackRequest``.
+    """
+    self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    fields = inspect.signature(TrackRequest).parameters.values()
+    method.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [self, *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in fields)],
+        return_annotation=Track,
+    )
+    return method
+
+
 class Tracks(Resource):
     """Track generation (from a channel, a text prompt or an image), editing and lookup."""
 
@@ -85,69 +103,22 @@ class Tracks(Resource):
         super().__init__(client)
         self._engine = engine
 
-    async def create(
-        self,
-        *,
-        duration: int,
-        playlist_index: str | None = None,
-        prompt: str | None = None,
-        image: ImageInput | None = None,
-        bitrate: int | None = None,
-        format: Format | str | None = None,
-        intensity: Intensity | str | None = None,
-        mode: Mode | str | None = None,
-        bpm: int | None = None,
-        key: str | None = None,
-    ) -> Track:
+    @_create_signature
+    async def create(self, **fields: Unpack[CreateFields]) -> Track:
         """Start generating a track; returns at once with its generation ``processing``.
 
-        Give exactly one of ``playlist_index``, ``prompt`` or ``image`` (bytes, a
-        path or a binary file; PNG/JPEG/WEBP/BMP, 50 KB-10 MB). ``bpm`` and ``key``
-        go only with ``playlist_index``. A create is never retried once it may have
-        reached the server, so it can never bill two tracks.
+        ``fields`` are ``TrackRequest``'s, as keyword arguments. Give exactly one of
+        ``playlist_index``, ``prompt`` or ``image`` (bytes, a path or a binary file;
+        PNG/JPEG/WEBP/BMP, 50 KB-10 MB). ``bpm`` and ``key`` go only with
+        ``playlist_index``. A create is never retried once it may have reached the
+        server, so it can never bill two tracks.
         """
-        request = TrackRequest(
-            duration,
-            playlist_index=playlist_index,
-            prompt=prompt,
-            image=image,
-            bitrate=bitrate,
-            format=format,
-            intensity=intensity,
-            mode=mode,
-            bpm=bpm,
-            key=key,
-        )
-        return await self._send(request, "/public/tracks")
+        return await self._send(TrackRequest(**fields), "/public/tracks")
 
-    async def record(
-        self,
-        *,
-        duration: int,
-        playlist_index: str | None = None,
-        prompt: str | None = None,
-        image: ImageInput | None = None,
-        bitrate: int | None = None,
-        format: Format | str | None = None,
-        intensity: Intensity | str | None = None,
-        mode: Mode | str | None = None,
-        bpm: int | None = None,
-        key: str | None = None,
-    ) -> Track:
+    @_create_signature
+    async def record(self, **fields: Unpack[CreateFields]) -> Track:
         """Like ``create``, through the API's ``tracks/record`` endpoint."""
-        request = TrackRequest(
-            duration,
-            playlist_index=playlist_index,
-            prompt=prompt,
-            image=image,
-            bitrate=bitrate,
-            format=format,
-            intensity=intensity,
-            mode=mode,
-            bpm=bpm,
-            key=key,
-        )
-        return await self._send(request, "/public/tracks/record")
+        return await self._send(TrackRequest(**fields), "/public/tracks/record")
 
     async def _send(self, request: TrackRequest, endpoint: str) -> Track:
         """A plain create: marked as under way, so no reconciliation can adopt its track."""

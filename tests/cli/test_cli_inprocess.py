@@ -281,6 +281,39 @@ def test_customer_lifecycle_and_env_file(cli: Any, sim: Simulator, tmp_path: Pat
     assert run.code == 1 and "was created" in run.err, run
 
 
+@pytest.mark.parametrize(
+    ("command", "argument", "shown"),
+    [
+        (("customers", "get"), lambda sim: sim.customer.id, "custom id:"),
+        (("customers", "get-by-custom-id"), lambda sim: sim.customer.custom_id, "custom id:"),
+        (("licenses", "get"), lambda sim: sim.fake.license_id, "features:"),
+        (("tracks", "get"), lambda sim: sim.customer.tracks[0].id, "GENERATION"),
+    ],
+    ids=["customers-get", "customers-get-by-custom-id", "licenses-get", "tracks-get"],
+)
+def test_lookups_show_text_or_exactly_one_json_document(
+    cli: Any, sim: Simulator, tmp_path: Path, command: tuple[str, str], argument: Any, shown: str
+) -> None:
+    assert cli("--sim", "generate", "--prompt", "a", "-d", "5", "-o", str(tmp_path)).code == 0
+    value = argument(sim)
+    text = cli("--sim", *command, value)
+    assert text.code == 0 and shown in text.out and not text.out.lstrip().startswith("{"), text
+    document = cli("--sim", "--json", *command, value)
+    assert document.code == 0 and value in document.json().values(), document
+    missing = cli("--sim", "--json", *command, "no-such-id")
+    assert missing.code == 3 and missing.out == "", missing
+    usage = cli("--sim", *command)
+    assert usage.code == 2 and "Missing argument" in usage.err, usage
+
+
+def test_lookup_help_is_the_fetch_docstring(cli: Any) -> None:
+    run = cli("customers", "get-by-custom-id", "--help")
+    assert (
+        run.code == 0 and "Usage: mubert customers get-by-custom-id [OPTIONS] CUSTOM_ID" in run.out
+    )
+    assert "Show the customer with this custom id (your own id for the user)." in run.out
+
+
 def test_licenses(cli: Any, sim: Simulator) -> None:
     license_id = sim.fake.license_id
     listing = cli("--sim", "licenses", "list")
@@ -360,7 +393,7 @@ def test_unexpected_errors_exit_1_redacted(cli: Any, monkeypatch: pytest.MonkeyP
     def explode(_main: Any) -> Any:
         raise RuntimeError(f"boom with {SECRET_TOKEN} inside")
 
-    monkeypatch.setattr("mubert_async.cli._commands_tracks.run_async", explode)
+    monkeypatch.setattr("mubert_async.cli._context.run_async", explode)
     run = cli("--sim", "--debug", "tracks", "list")
     assert run.code == 1 and "RuntimeError: boom with *** inside" in run.err, run
     assert "Traceback" in run.err
@@ -370,7 +403,7 @@ def test_interrupt_exits_130(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupt(_main: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mubert_async.cli._commands_catalog.run_async", interrupt)
+    monkeypatch.setattr("mubert_async.cli._context.run_async", interrupt)
     run = cli("--sim", "playlists")
     assert run.code == 130 and "interrupted" in run.err, run
 
