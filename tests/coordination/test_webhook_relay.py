@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import anyio
 import pytest
-from coordination_harness import RedisServer
+from coordination_harness import RedisServer, reap
 
 from mubert_async import InvalidRequestError
 from mubert_async.coordination import DeliveryRelay, InProcessCoordination
@@ -214,11 +214,7 @@ async def test_a_real_second_process_receives_over_http(
         await anyio.to_thread.run_sync(worker.wait, 5)
         assert worker.returncode == 0
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
-        if worker.stdout is not None:
-            worker.stdout.close()
+        reap(worker)
     total = time.monotonic() - started
     print(f"\nHTTP POST to another OS process, waiter here woken {latency * 1000:.1f} ms later")
     assert total < 5
