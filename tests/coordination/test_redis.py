@@ -14,8 +14,7 @@ from pathlib import Path
 import anyio
 import pytest
 import redis.asyncio
-from conftest import redis_maker
-from coordination_harness import RedisServer, free_port, reap, until_queued
+from coordination_harness import RedisServer, free_port, reap, redis_maker, until_queued
 
 from mubert_async import CoordinationError, InvalidRequestError, TransportError
 from mubert_async.redis import RedisCoordination, RedisLease, RedisSemaphore

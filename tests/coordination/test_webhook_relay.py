@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import anyio
 import pytest
-from coordination_harness import RedisServer, reap
+from coordination_harness import RedisServer, reap, redis_maker
 
 from mubert_async import InvalidRequestError
 from mubert_async.coordination import DeliveryRelay, InProcessCoordination
@@ -26,7 +26,7 @@ from mubert_async.models import Track
 from mubert_async.redis import RedisCoordination, RedisRelay
 from mubert_async.webhooks import WebhookReceiver
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "webhooks"))
+sys.path.append(str(Path(__file__).parents[1] / "webhooks"))
 from webhook_bodies import T2, T3, body, generation, track
 
 WORKER = Path(__file__).with_name("webhook_worker.py")
@@ -223,8 +223,6 @@ async def test_a_real_second_process_receives_over_http(
 async def test_redis_unreachable_answers_503_and_the_retry_is_relayed(
     redis_server: RedisServer, namespace: str
 ) -> None:
-    from conftest import redis_maker
-
     async with redis_maker(redis_server.url, namespace) as make:
         a, b = receivers(make, 2, lease_ttl=0.9)  # command timeout 1 s, re-subscribe 0.3 s
         redis_server.stop()
@@ -258,8 +256,6 @@ async def test_redis_unreachable_answers_503_and_the_retry_is_relayed(
 async def test_a_wait_while_redis_is_down_resolves_from_a_local_delivery(
     redis_server: RedisServer, namespace: str
 ) -> None:
-    from conftest import redis_maker
-
     async with redis_maker(redis_server.url, namespace) as make:
         (a,) = receivers(make, 1, lease_ttl=0.9)
         redis_server.stop()
