@@ -1,12 +1,14 @@
-"""The coordination protocols: shared, fair concurrency slots and shared generation timings.
+"""The coordination protocols: shared, fair concurrency slots, generation timings, relays.
 
-A ``Coordination`` hands out named ``SharedSemaphore`` and ``SharedTimings`` objects. Every
-caller that asks for the same name gets the same shared state: within one process for
-``InProcessCoordination``, across processes and machines for ``RedisCoordination``.
+A ``Coordination`` hands out named ``SharedSemaphore``, ``SharedTimings`` and
+``DeliveryRelay`` objects. Every caller that asks for the same name gets the same shared
+state: within one process for ``InProcessCoordination``, across processes and machines for
+``RedisCoordination``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from ..errors import InvalidRequestError
@@ -14,6 +16,7 @@ from ..errors import InvalidRequestError
 __all__ = [
     "TIMINGS_WINDOW",
     "Coordination",
+    "DeliveryRelay",
     "Lease",
     "SharedSemaphore",
     "SharedTimings",
@@ -102,6 +105,47 @@ class SharedTimings(Protocol):
 
 
 @runtime_checkable
+class DeliveryRelay(Protocol):
+    """Hands payloads (webhook deliveries) received by one process to every other process.
+
+    Each payload belongs to a ``key`` (a track id) and has a ``rank`` (a tuple of whole
+    numbers, compared element by element): the newest payload of each key is kept for the
+    relay's ``keep_for`` seconds, and a payload that does not outrank the kept one is
+    neither kept nor sent, so duplicates and out-of-order payloads travel once. In one
+    process there is nobody to relay to: ``InProcessCoordination``'s relay does nothing.
+    """
+
+    async def publish(self, key: str, rank: Sequence[int], payload: bytes) -> bool:
+        """Keep ``payload`` as ``key``'s newest and send it to the listeners, if it outranks
+        the kept one; True when it did. ``CoordinationError`` if the store is unreachable."""
+        ...
+
+    async def kept(self, key: str) -> bytes | None:
+        """The newest payload kept for ``key``, or None. ``CoordinationError`` as above."""
+        ...
+
+    async def listen(
+        self,
+        deliver: Callable[[bytes], None],
+        on_subscribed: Callable[[], Awaitable[None]],
+        *,
+        wait: float = 0.0,
+    ) -> bool:
+        """Call ``deliver(payload)`` for every payload published from now on (anywhere).
+
+        Starts listening once (later calls only wait); re-subscribes after a failure and
+        awaits ``on_subscribed()`` after each subscription (to look up, with ``kept``,
+        what was published while not subscribed). Waits up to ``wait`` seconds for the
+        subscription; True when subscribed.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Stop listening."""
+        ...
+
+
+@runtime_checkable
 class Coordination(Protocol):
     """Where shared limits and timings live: this process, or a shared store such as Redis."""
 
@@ -111,6 +155,10 @@ class Coordination(Protocol):
 
     def timings(self, name: str) -> SharedTimings:
         """The timings window called ``name``."""
+        ...
+
+    def relay(self, name: str, *, keep_for: float) -> DeliveryRelay:
+        """A relay called ``name`` keeping each key's newest payload ``keep_for`` seconds."""
         ...
 
     async def aclose(self) -> None:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 
 from ._base import TIMINGS_WINDOW, check_limit
 from ._fair import FairQueue
 
-__all__ = ["InProcessCoordination", "MemoryLease", "MemorySemaphore", "MemoryTimings"]
+__all__ = [
+    "InProcessCoordination",
+    "MemoryLease",
+    "MemoryRelay",
+    "MemorySemaphore",
+    "MemoryTimings",
+]
 
 
 class MemoryLease:
@@ -118,6 +125,34 @@ class MemoryTimings:
         return list(self._samples)
 
 
+class MemoryRelay:
+    """A ``DeliveryRelay`` for one process: nobody else to relay to, so it does nothing.
+
+    A ``WebhookReceiver`` keeps its own deliveries; that is all one process needs.
+    """
+
+    async def publish(self, key: str, rank: Sequence[int], payload: bytes) -> bool:
+        """Nothing to send: always False."""
+        return False
+
+    async def kept(self, key: str) -> bytes | None:
+        """Nothing is kept here: always None."""
+        return None
+
+    async def listen(
+        self,
+        deliver: Callable[[bytes], None],
+        on_subscribed: Callable[[], Awaitable[None]],
+        *,
+        wait: float = 0.0,
+    ) -> bool:
+        """Nothing will arrive; "subscribed" at once."""
+        return True
+
+    async def aclose(self) -> None:
+        """Nothing to stop."""
+
+
 class InProcessCoordination:
     """Semaphores and timings shared by everything in this process that uses this object."""
 
@@ -135,6 +170,10 @@ class InProcessCoordination:
     def timings(self, name: str) -> MemoryTimings:
         """The timings window ``name``."""
         return self._timings.setdefault(name, MemoryTimings())
+
+    def relay(self, name: str, *, keep_for: float) -> MemoryRelay:
+        """A relay that does nothing: within one process there is nobody to relay to."""
+        return MemoryRelay()
 
     async def aclose(self) -> None:
         """Nothing runs in the background; present for the protocol."""

@@ -16,5 +16,6 @@ except ImportError as exc:
     ) from exc
 
 from ._coordination import RedisCoordination, RedisLease, RedisSemaphore, RedisTimings
+from ._relay import RedisRelay
 
-__all__ = ["RedisCoordination", "RedisLease", "RedisSemaphore", "RedisTimings"]
+__all__ = ["RedisCoordination", "RedisLease", "RedisRelay", "RedisSemaphore", "RedisTimings"]

@@ -34,6 +34,7 @@ from .._logging import logger
 from ..coordination._base import TIMINGS_WINDOW, check_limit
 from ..errors import CoordinationError, InvalidRequestError
 from . import _scripts
+from ._relay import RedisRelay
 
 __all__ = ["RedisCoordination", "RedisLease", "RedisSemaphore", "RedisTimings"]
 
@@ -269,6 +270,7 @@ class RedisCoordination:
         self._commands = asyncio.Semaphore(max(1, min(64, pool_size - 2)))
         self._semaphores: dict[str, RedisSemaphore] = {}
         self._timings: dict[str, RedisTimings] = {}
+        self._relays: list[RedisRelay] = []
         self._wakers: dict[str, anyio.Event] = {}
         self._held: dict[str, RedisLease] = {}
         self._listener: asyncio.Task[None] | None = None
@@ -290,12 +292,24 @@ class RedisCoordination:
             timings = self._timings[name] = RedisTimings(self, name)
         return timings
 
+    def relay(self, name: str, *, keep_for: float) -> RedisRelay:
+        """A new relay called ``name`` (webhook deliveries across processes, see ``RedisRelay``).
+
+        Every relay of that name in this namespace shares the kept payloads and the channel;
+        each listens on its own connection until its or this coordination's ``aclose()``.
+        """
+        relay = RedisRelay(self, name, keep_for)
+        self._relays.append(relay)
+        return relay
+
     async def aclose(self) -> None:
-        """Stop the listener and the renewals and release every lease still held.
+        """Stop the listeners (relays' too) and the renewals and release every lease still held.
 
         The ``redis`` client is left open: it belongs to the caller.
         """
         self._closed = True
+        for relay in self._relays:
+            await relay.aclose()
         for task in (self._listener, self._renewer):
             if task is not None:
                 task.cancel()
@@ -327,33 +341,50 @@ class RedisCoordination:
     async def _listen(self) -> None:
         """Start the wake-up listener (once) and give it a moment to subscribe."""
         if self._listener is None and not self._closed:
-            self._listener = asyncio.create_task(self._wake_loop(), name="mubert-redis-wake")
+            self._listener = asyncio.create_task(
+                self._pubsub_loop(self._channel, self._wake, self._subscribed),
+                name="mubert-redis-wake",
+            )
         with anyio.move_on_after(0.5):  # not longer: the re-checks cover a late start
             await self._subscribed.wait()
 
-    async def _wake_loop(self) -> None:
-        """Wake the local waiters whose ids a script published; resubscribe after errors."""
+    async def _pubsub_loop(
+        self,
+        channel: str,
+        on_message: Callable[[bytes], None],
+        subscribed: asyncio.Event,
+        on_subscribed: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Pass ``channel``'s messages to ``on_message``; resubscribe after errors.
+
+        ``subscribed`` is set while Redis confirms the subscription; ``on_subscribed`` is
+        awaited after each confirmation (to catch up on what was sent meanwhile).
+        """
         while True:
             pubsub = self._redis.pubsub()
             try:
-                await pubsub.subscribe(self._channel)
-                self._subscribed.set()
+                await pubsub.subscribe(channel)
                 async for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        self._wake(message["data"])
+                    kind = message.get("type")
+                    if kind == "message":
+                        data = message["data"]
+                        on_message(data.encode() if isinstance(data, str) else data)
+                    elif kind == "subscribe":
+                        subscribed.set()
+                        if on_subscribed is not None:
+                            await on_subscribed()
             except (RedisError, OSError) as exc:
-                logger.debug("Redis wake-up listener failed (%s); retrying", exc)
-            except Exception:  # keep waking waiters whatever happened
-                logger.exception("Redis wake-up listener failed; retrying")
+                logger.debug("Redis listener on %s failed (%s); retrying", channel, exc)
+            except Exception:  # keep listening whatever happened
+                logger.exception("Redis listener on %s failed; retrying", channel)
             finally:
-                self._subscribed.clear()
+                subscribed.clear()
                 with anyio.CancelScope(shield=True), anyio.move_on_after(self._timeout):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(self._recheck)
 
-    def _wake(self, data: bytes | str) -> None:
-        text = data.decode() if isinstance(data, bytes) else data
-        for id in text.split():
+    def _wake(self, data: bytes) -> None:
+        for id in data.decode().split():
             event = self._wakers.get(id)
             if event is not None:
                 event.set()

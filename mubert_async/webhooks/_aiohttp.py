@@ -24,7 +24,7 @@ class Receives(Protocol):
     def _refuse(self, token: str, size: int) -> int | None:
         """The status refusing a delivery of ``size`` bytes with ``token``, or None."""
 
-    def _process(self, body: bytes) -> int:
+    async def _process(self, body: bytes) -> int:
         """Take a delivery's body; the status to answer with."""
 
 
@@ -47,7 +47,7 @@ async def handle_request(receiver: Receives, request: web.Request) -> web.Respon
     if refused is None:
         body = await _read_bounded(request, receiver.max_body)
         refused = receiver._refuse(token, len(body))
-        status = refused if refused is not None else receiver._process(body)
+        status = refused if refused is not None else await receiver._process(body)
     else:
         status = refused
     return web.Response(status=status)

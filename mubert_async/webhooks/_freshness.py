@@ -14,22 +14,26 @@ Missing timestamps rank lowest. A delivery is applied only when its rank is stri
 higher than that of the state already known: an equal rank is a duplicate, a lower one
 is out of order, and neither changes anything. So a final status is never replaced by
 a late ``processing``, and once a generation is done, a second "done" of the same
-generation is ignored.
+generation is ignored. ``rank_numbers`` writes a rank as whole numbers (timestamps in
+microseconds since the epoch) that compare the same way, for stores that compare them
+(the Redis relay's script).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ..models import GenerationStatus, Track
 from ..models._tracks import as_aware
 
-__all__ = ["Progress", "is_final", "progress"]
+__all__ = ["Progress", "is_final", "progress", "rank_numbers"]
 
 Progress = tuple[datetime, int, datetime, int]
 """A track state's rank: compare with ``<``; see the module's documentation."""
 
 _EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 _FINAL = frozenset({GenerationStatus.DONE.value, GenerationStatus.FAILED.value})
 
 
@@ -50,6 +54,12 @@ def progress(track: Track) -> Progress:
         _moment(generation.generated_at),
         count,
     )
+
+
+def rank_numbers(rank: Progress) -> tuple[int, int, int, int]:
+    """``rank`` as whole numbers that compare element by element as ``rank`` does."""
+    created, status, generated, count = rank
+    return ((created - _EPOCH) // _MICROSECOND, status, (generated - _EPOCH) // _MICROSECOND, count)
 
 
 def is_final(track: Track) -> bool:

@@ -20,7 +20,13 @@ import anyio
 from ..models import Track
 from ._freshness import Progress, progress
 
-__all__ = ["TrackStore"]
+__all__ = ["TrackStore", "check_timeout"]
+
+
+def check_timeout(timeout: float | None) -> None:
+    """ValueError unless ``timeout`` is a number of seconds >= 0, or None (no limit)."""
+    if timeout is not None and not (math.isfinite(timeout) and timeout >= 0):
+        raise ValueError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}")
 
 
 @dataclass(eq=False)
@@ -99,8 +105,7 @@ class TrackStore:
         TimeoutError after ``timeout`` seconds (None: no limit). Cancelling the caller
         leaves nothing behind.
         """
-        if timeout is not None and not (math.isfinite(timeout) and timeout >= 0):
-            raise ValueError(f"timeout must be a number of seconds >= 0 or None, not {timeout!r}")
+        check_timeout(timeout)
         waiter = _Waiter(until)
         known = self.latest(track_id)
         if known is not None:

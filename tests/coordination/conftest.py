@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import redis.asyncio
-from coordination_harness import REDIS_SERVER, MakeCoordination, RedisServer
+from coordination_harness import REDIS_SERVER, MakeCoordination, RedisServer, redis_maker
 
 from mubert_async.coordination import InProcessCoordination
 from mubert_async.redis import RedisCoordination
@@ -52,27 +50,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def namespace() -> str:
     """A namespace of this test alone, so tests may share one server."""
     return f"test-{uuid.uuid4().hex}"
-
-
-@asynccontextmanager
-async def redis_maker(
-    redis_url: str, namespace: str
-) -> AsyncIterator[Callable[..., RedisCoordination]]:
-    """Make RedisCoordinations on one namespace, each with its own client (like processes)."""
-    made: list[tuple[redis.asyncio.Redis, RedisCoordination]] = []
-
-    def make(*, lease_ttl: float = 30.0, url: str = redis_url) -> RedisCoordination:
-        client = redis.asyncio.Redis.from_url(url)
-        coordination = RedisCoordination(client, namespace=namespace, lease_ttl=lease_ttl)
-        made.append((client, coordination))
-        return coordination
-
-    try:
-        yield make
-    finally:
-        for client, coordination in made:
-            await coordination.aclose()
-            await client.aclose()
 
 
 @pytest.fixture

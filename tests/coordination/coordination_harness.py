@@ -7,7 +7,8 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -15,7 +16,7 @@ import redis.asyncio
 
 from mubert_async.coordination import Coordination, SharedSemaphore
 from mubert_async.coordination._memory import MemorySemaphore
-from mubert_async.redis import RedisSemaphore
+from mubert_async.redis import RedisCoordination, RedisSemaphore
 
 __all__ = [
     "REDIS_SERVER",
@@ -23,6 +24,8 @@ __all__ = [
     "RedisServer",
     "free_port",
     "queued",
+    "reap",
+    "redis_maker",
     "until_queued",
 ]
 
@@ -39,6 +42,16 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def reap(process: subprocess.Popen[bytes]) -> None:
+    """Kill ``process`` if it still runs, wait for it and close its pipes."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 class RedisServer:
@@ -122,3 +135,24 @@ async def until_queued(semaphore: SharedSemaphore, n: int) -> None:
     with anyio.fail_after(10):
         while await queued(semaphore) < n:  # noqa: ASYNC110 - polls state held in Redis
             await anyio.sleep(0.005)
+
+
+@asynccontextmanager
+async def redis_maker(
+    redis_url: str, namespace: str
+) -> AsyncIterator[Callable[..., RedisCoordination]]:
+    """Make RedisCoordinations on one namespace, each with its own client (like processes)."""
+    made: list[tuple[redis.asyncio.Redis, RedisCoordination]] = []
+
+    def make(*, lease_ttl: float = 30.0, url: str = redis_url) -> RedisCoordination:
+        client = redis.asyncio.Redis.from_url(url)
+        coordination = RedisCoordination(client, namespace=namespace, lease_ttl=lease_ttl)
+        made.append((client, coordination))
+        return coordination
+
+    try:
+        yield make
+    finally:
+        for client, coordination in made:
+            await coordination.aclose()
+            await client.aclose()

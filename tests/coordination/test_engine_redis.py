@@ -20,8 +20,12 @@ from mubert_async.testing import FakeMubert
 from conftest import redis_maker
 
 
-def service_of(fake: FakeMubert, coordination: RedisCoordination, **kwargs: Any) -> MubertServiceClient:
-    return fake.service_client(coordination=coordination, poll=FAST_POLL, retry=FAST_RETRY, **kwargs)
+def service_of(
+    fake: FakeMubert, coordination: RedisCoordination, **kwargs: Any
+) -> MubertServiceClient:
+    return fake.service_client(
+        coordination=coordination, poll=FAST_POLL, retry=FAST_RETRY, **kwargs
+    )
 
 
 async def a_customer(service: MubertServiceClient, *, bare: bool = False) -> Customer:
@@ -116,5 +120,3 @@ async def test_learned_timings_and_limits_are_shared_through_redis(
             assert license_level.semaphore.limit == 3
             assert fake.stats.concurrency_rejections - rejected <= 1
     assert fake.peak_in_flight <= 3
-
-

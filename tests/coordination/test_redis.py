@@ -14,8 +14,7 @@ from pathlib import Path
 import anyio
 import pytest
 import redis.asyncio
-from conftest import redis_maker
-from coordination_harness import RedisServer, free_port, until_queued
+from coordination_harness import RedisServer, free_port, reap, redis_maker, until_queued
 
 from mubert_async import CoordinationError, InvalidRequestError, TransportError
 from mubert_async.redis import RedisCoordination, RedisLease, RedisSemaphore
@@ -60,11 +59,7 @@ async def test_slots_of_a_sigkilled_worker_come_back_within_the_ttl(
             leases = [await semaphore.acquire("alive") for _ in range(3)]
         recovery = time.monotonic() - killed
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
-        if worker.stdout is not None:
-            worker.stdout.close()
+        reap(worker)
     print(f"\nslots of a SIGKILLed worker back after {recovery:.2f} s (lease_ttl {ttl:g} s)")
     # its leases lapse within the TTL; its queued waiter within three missed re-checks
     assert recovery <= ttl + 3 * min(1.0, ttl / 3) + 1.0
