@@ -55,7 +55,10 @@ import anyio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "coordination"))  # RedisServer, as the tests use it
 
-from coordination_harness import REDIS_SERVER, RedisServer  # noqa: E402
+try:
+    from coordination_harness import REDIS_SERVER, RedisServer
+except ImportError:  # no redis package: pip install -e ".[dev]" (or the "redis" extra)
+    REDIS_SERVER = None
 
 from mubert_async import MubertServiceClient, TrackRequest  # noqa: E402
 from mubert_async.sim import serve  # noqa: E402
@@ -410,6 +413,8 @@ async def run(
             row.notes.extend(f"error: {error}" for error in report["errors"])
     except TimeoutError:
         row.notes.append(f"timed out after {budget:.0f} s")
+    except RuntimeError as exc:  # a worker ended without reporting
+        row.notes.append(str(exc))
     finally:
         if watcher is not None:
             watcher.cancel()
@@ -484,6 +489,7 @@ def markdown_table(rows: list[Row]) -> str:
 
 
 async def _main(args: argparse.Namespace, server: RedisServer) -> list[Row]:
+    """The three runs, in order."""
     rows = []
     for name, url, kill in (
         ("coordinated (Redis)", server.url, False),
@@ -529,7 +535,7 @@ def main() -> None:
         asyncio.run(_worker(args))
         return
     if REDIS_SERVER is None:
-        print("SKIPPED: no redis-server binary (apt-get install redis-server)")
+        print("SKIPPED: no redis-server binary (apt-get install redis-server) or no redis package")
         return
     with tempfile.TemporaryDirectory() as workdir:
         server = RedisServer(Path(workdir))
