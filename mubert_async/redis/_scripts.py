@@ -45,7 +45,8 @@ local function current_limit()
   return tonumber(value)
 end
 
--- the next live waiter in fair order (round-robin by group, FIFO within one), taken off the line
+-- the next live waiter in fair order (round-robin by group, FIFO within one), taken off the
+-- line, and when its heartbeat runs out
 local function next_waiter()
   while true do
     local group = redis.call('LINDEX', groups, 0)
@@ -57,7 +58,7 @@ local function next_waiter()
     if waiter then
       local heartbeat = redis.call('ZSCORE', waiters, waiter)
       redis.call('ZREM', waiters, waiter)
-      if heartbeat and tonumber(heartbeat) >= now then return waiter end
+      if heartbeat and tonumber(heartbeat) >= now then return waiter, tonumber(heartbeat) end
     end
   end
 end
@@ -70,12 +71,12 @@ local function dispatch(result)
   local granted = {}
   local open = redis.call('EXISTS', gracekey) == 0
   while open and (limit < 0 or redis.call('ZCARD', leases) < limit) do
-    local waiter = next_waiter()
+    local waiter, alive_until = next_waiter()
     if not waiter then break end
     if waiter == result then
       redis.call('ZADD', leases, now + ttl, waiter)
     else  -- held for the waiter until it claims it; a dead one's lapses with its heartbeat
-      redis.call('ZADD', leases, now + heartbeat, waiter)
+      redis.call('ZADD', leases, alive_until, waiter)
       granted[#granted + 1] = waiter
     end
   end

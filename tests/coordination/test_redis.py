@@ -68,6 +68,39 @@ async def test_slots_of_a_sigkilled_worker_come_back_within_the_ttl(
         await lease.release()
 
 
+async def test_a_slot_granted_to_a_dead_workers_waiter_lapses_with_its_heartbeat(
+    make_redis: MakeRedis, redis_url: str, namespace: str
+) -> None:
+    """A slot freed just after the kill goes to the dead waiter; it must not stay taken past
+    the TTL (it used to be held for a whole new heartbeat: 4 s after a kill with TTL 3)."""
+    ttl = 3.0
+    semaphore = make_redis(lease_ttl=ttl).semaphore("license", limit=2)
+    await semaphore.set_limit(2)
+    mine = await semaphore.acquire("alive")
+    worker = subprocess.Popen(  # noqa: ASYNC220 - started once, read from a thread
+        [sys.executable, str(HOLDER), redis_url, namespace, "1", str(ttl)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert worker.stdout is not None
+        with anyio.fail_after(30):
+            line = await anyio.to_thread.run_sync(worker.stdout.readline)
+        assert line.split() == [b"held", b"1"]
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        killed = time.monotonic()
+        await anyio.sleep(1.0)
+        await mine.release()  # granted to the dead worker's waiter, still in line
+        with anyio.fail_after(ttl + 5):
+            leases = [await semaphore.acquire("alive") for _ in range(2)]
+        recovery = time.monotonic() - killed
+    finally:
+        reap(worker)
+    assert recovery <= ttl + 0.5, f"both slots back {recovery:.2f} s after the kill"
+    for lease in leases:
+        await lease.release()
+
+
 async def test_renewal_keeps_a_held_lease_past_its_ttl(make_redis: MakeRedis) -> None:
     ttl = 1.0
     semaphore = make_redis(lease_ttl=ttl).semaphore("license", limit=1)
