@@ -6,13 +6,13 @@ import copy
 import logging
 import time
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import anyio
 import msgspec
 
+from ._aclose import AsyncClosing
 from ._config import AuthScheme, resolve_base_url, resolve_credentials
 from ._logging import logger, redact_headers
 from ._options import ClientSettings
@@ -72,7 +72,7 @@ def path(template: str, *segments: str) -> str:
     return template.format(*(quote(s, safe="") for s in segments))
 
 
-class BaseClient:
+class BaseClient(AsyncClosing):
     """Sends requests for one set of credentials and turns answers into models or errors.
 
     Subclasses name their API directory's ``_auth`` scheme (header and environment
@@ -191,17 +191,6 @@ class BaseClient:
         self._closed = True
         if self._owns_transport:
             await self._transport.aclose()
-
-    async def __aenter__(self: Self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"

@@ -16,8 +16,11 @@ from ..errors import InvalidRequestError
 __all__ = [
     "TIMINGS_WINDOW",
     "Coordination",
+    "Deliver",
     "DeliveryRelay",
     "Lease",
+    "OnSubscribed",
+    "SemaphoreCounts",
     "SharedSemaphore",
     "SharedTimings",
     "check_limit",
@@ -25,6 +28,11 @@ __all__ = [
 
 TIMINGS_WINDOW = 48
 """How many (duration, seconds) samples a ``SharedTimings`` keeps: the newest ones."""
+
+Deliver = Callable[[bytes], None]
+"""Takes one payload a relay heard of."""
+OnSubscribed = Callable[[], Awaitable[None]]
+"""Awaited each time a relay's listener is (again) subscribed."""
 
 
 def check_limit(limit: int | None) -> int | None:
@@ -125,11 +133,7 @@ class DeliveryRelay(Protocol):
         ...
 
     async def listen(
-        self,
-        deliver: Callable[[bytes], None],
-        on_subscribed: Callable[[], Awaitable[None]],
-        *,
-        wait: float = 0.0,
+        self, deliver: Deliver, on_subscribed: OnSubscribed, *, wait: float = 0.0
     ) -> bool:
         """Call ``deliver(payload)`` for every payload published from now on (anywhere).
 
@@ -143,6 +147,46 @@ class DeliveryRelay(Protocol):
     async def aclose(self) -> None:
         """Stop listening."""
         ...
+
+
+class SemaphoreCounts:
+    """What every ``SharedSemaphore`` keeps of itself: its name, limit and counts (a base class).
+
+    A backend updates ``_limit``, ``_in_flight`` and ``_peak``: at once in one process, as
+    last seen in a shared store's answers.
+    """
+
+    def __init__(self, name: str, limit: int | None) -> None:
+        self._name = name
+        self._limit = check_limit(limit)
+        self._in_flight = 0
+        self._peak = 0
+
+    @property
+    def name(self) -> str:
+        """The name the semaphore was asked for with."""
+        return self._name
+
+    @property
+    def limit(self) -> int | None:
+        """The limit (None: unlimited), as last seen."""
+        return self._limit
+
+    @property
+    def in_flight(self) -> int:
+        """Slots held right now, everywhere, as last seen."""
+        return self._in_flight
+
+    @property
+    def peak(self) -> int:
+        """The most slots ever held at once, everywhere, as last seen."""
+        return self._peak
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self._name!r}, limit={self._limit}, "
+            f"in_flight={self._in_flight})"
+        )
 
 
 @runtime_checkable

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import anyio
 
-from ._base import TIMINGS_WINDOW, check_limit
+from ._base import TIMINGS_WINDOW, Deliver, OnSubscribed, SemaphoreCounts, check_limit
 from ._fair import FairQueue
 
 __all__ = [
@@ -41,39 +41,20 @@ class MemoryLease:
             self._semaphore._release()
 
 
-class MemorySemaphore:
+class MemorySemaphore(SemaphoreCounts):
     """A ``SharedSemaphore`` for one process: a resizable count with a fair waiting line."""
 
     def __init__(self, name: str, limit: int | None) -> None:
-        self._name = name
-        self._capacity: float = _capacity(limit)
-        self._in_flight = 0
-        self._peak = 0
+        super().__init__(name, limit)
         self._waiters: FairQueue[anyio.Event] = FairQueue()
 
     @property
-    def name(self) -> str:
-        """The semaphore's name."""
-        return self._name
-
-    @property
-    def limit(self) -> int | None:
-        """The current limit (None: unlimited)."""
-        return None if math.isinf(self._capacity) else int(self._capacity)
-
-    @property
-    def in_flight(self) -> int:
-        """Slots held right now."""
-        return self._in_flight
-
-    @property
-    def peak(self) -> int:
-        """The most slots ever held at once."""
-        return self._peak
+    def _capacity(self) -> float:
+        return math.inf if self._limit is None else self._limit
 
     async def set_limit(self, limit: int | None) -> None:
         """Change the limit (None: unlimited) and hand freed-up slots to waiters."""
-        self._capacity = _capacity(limit)
+        self._limit = check_limit(limit)
         self._wake()
 
     async def acquire(self, group: str = "") -> MemoryLease:
@@ -106,9 +87,6 @@ class MemorySemaphore:
             self._take()
             self._waiters.popleft().set()
 
-    def __repr__(self) -> str:
-        return f"MemorySemaphore({self._name!r}, limit={self.limit}, in_flight={self._in_flight})"
-
 
 class MemoryTimings:
     """A ``SharedTimings`` for one process: the newest ``TIMINGS_WINDOW`` samples."""
@@ -140,11 +118,7 @@ class MemoryRelay:
         return None
 
     async def listen(
-        self,
-        deliver: Callable[[bytes], None],
-        on_subscribed: Callable[[], Awaitable[None]],
-        *,
-        wait: float = 0.0,
+        self, deliver: Deliver, on_subscribed: OnSubscribed, *, wait: float = 0.0
     ) -> bool:
         """Nothing will arrive; "subscribed" at once."""
         return True
@@ -180,8 +154,3 @@ class InProcessCoordination:
 
     def __repr__(self) -> str:
         return f"InProcessCoordination(semaphores={sorted(self._semaphores)})"
-
-
-def _capacity(limit: int | None) -> float:
-    limit = check_limit(limit)
-    return math.inf if limit is None else float(limit)

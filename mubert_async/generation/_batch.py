@@ -26,12 +26,12 @@ from collections.abc import (
     Sized,
 )
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from .._aclose import AsyncClosing
 from .._backend import Detached, spawn
 from .._logging import logger
 from ..errors import InvalidRequestError, MubertError
@@ -278,7 +278,7 @@ async def _release(slot: Slot | MubertError) -> None:
         await slot.release()
 
 
-class GenerationRun(AsyncIterator[GenerationResult]):
+class GenerationRun(AsyncClosing, AsyncIterator[GenerationResult]):
     """The results of ``tracks.generate_many``, one per request.
 
     Nothing starts until the first ``async for`` step. A new generation starts only
@@ -350,17 +350,6 @@ class GenerationRun(AsyncIterator[GenerationResult]):
         task = self._task
         if task is not None and not task.done:
             await task.wait()
-
-    async def __aenter__(self) -> GenerationRun:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         p = self._pipeline

@@ -31,7 +31,7 @@ import redis.asyncio
 from redis.exceptions import RedisError
 
 from .._logging import logger
-from ..coordination._base import TIMINGS_WINDOW, check_limit
+from ..coordination._base import TIMINGS_WINDOW, Deliver, OnSubscribed, SemaphoreCounts, check_limit
 from ..errors import CoordinationError, InvalidRequestError
 from . import _scripts
 from ._relay import RedisRelay
@@ -81,41 +81,19 @@ class RedisLease:
         return f"RedisLease({self._semaphore.name!r}, {state})"
 
 
-class RedisSemaphore:
-    """A ``SharedSemaphore`` whose slots, line and limit live in Redis."""
+class RedisSemaphore(SemaphoreCounts):
+    """A ``SharedSemaphore`` whose slots, line and limit live in Redis (its Redis keys are
+    derived from its name and the namespace; ``limit``, ``in_flight``, ``peak`` as last seen)."""
 
     def __init__(self, coordination: RedisCoordination, name: str, limit: int | None) -> None:
-        self._coordination = coordination
-        self._name = name
         _encode_limit(limit)  # refuse a bad one now
+        super().__init__(name, limit)
+        self._coordination = coordination
         self._seen = False
         tag = f"{{{coordination.namespace}:sem:{name}}}"
         parts = ("leases", "waiters", "groups", "limit", "peak", "grace")
         self._keys = [f"{tag}:{part}" for part in parts]
         self._queue_prefix = f"{tag}:queue:"
-        self._limit: int | None = limit
-        self._in_flight = 0
-        self._peak = 0
-
-    @property
-    def name(self) -> str:
-        """The semaphore's name (its Redis keys are derived from it and the namespace)."""
-        return self._name
-
-    @property
-    def limit(self) -> int | None:
-        """The shared limit as last seen (None: unlimited)."""
-        return self._limit
-
-    @property
-    def in_flight(self) -> int:
-        """Leases held everywhere, as last seen."""
-        return self._in_flight
-
-    @property
-    def peak(self) -> int:
-        """The most leases ever held at once everywhere, as last seen."""
-        return self._peak
 
     async def set_limit(self, limit: int | None) -> None:
         """Store a new limit for every process (None: unlimited) and grant what now fits."""
@@ -181,9 +159,6 @@ class RedisSemaphore:
         self._limit = None if limit < 0 else limit
         self._seen = True
         return held == 1
-
-    def __repr__(self) -> str:
-        return f"RedisSemaphore({self._name!r}, limit={self._limit}, in_flight={self._in_flight})"
 
 
 class RedisTimings:
@@ -351,9 +326,9 @@ class RedisCoordination:
     async def _pubsub_loop(
         self,
         channel: str,
-        on_message: Callable[[bytes], None],
+        on_message: Deliver,
         subscribed: asyncio.Event,
-        on_subscribed: Callable[[], Awaitable[None]] | None = None,
+        on_subscribed: OnSubscribed | None = None,
     ) -> None:
         """Pass ``channel``'s messages to ``on_message``; resubscribe after errors.
 

@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import redis.asyncio
 
 from .._logging import logger
+from ..coordination._base import Deliver, OnSubscribed
 from ..errors import InvalidRequestError
 
 __all__ = ["PUBLISH", "RedisRelay", "RelayHost"]
 
 T = TypeVar("T")
+
+
+PubSubLoop = Callable[[str, Deliver, asyncio.Event, OnSubscribed | None], Coroutine[Any, Any, None]]
+"""``(channel, on_message, subscribed, on_subscribed)``: listen until cancelled."""
 
 
 class RelayHost(Protocol):
@@ -39,14 +44,9 @@ class RelayHost(Protocol):
         """Run one Redis command under the timeout, as ``CoordinationError`` if it fails."""
         ...
 
-    async def _pubsub_loop(
-        self,
-        channel: str,
-        on_message: Callable[[bytes], None],
-        subscribed: asyncio.Event,
-        on_subscribed: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
-        """Pass ``channel``'s messages to ``on_message``; resubscribe after errors."""
+    @property
+    def _pubsub_loop(self) -> PubSubLoop:
+        """Passes a channel's messages on, resubscribing after errors (see the coordination)."""
         ...
 
 
@@ -124,11 +124,7 @@ class RedisRelay:
         return value.encode() if isinstance(value, str) else value
 
     async def listen(
-        self,
-        deliver: Callable[[bytes], None],
-        on_subscribed: Callable[[], Awaitable[None]],
-        *,
-        wait: float = 0.0,
+        self, deliver: Deliver, on_subscribed: OnSubscribed, *, wait: float = 0.0
     ) -> bool:
         """Subscribe (once) and pass each payload to ``deliver``; True once subscribed.
 
