@@ -16,6 +16,7 @@ from typing import Any as _Any
 from ._base_client import NOT_GIVEN, NotGiven
 from ._client import MubertClient, MubertServiceClient
 from ._config import DEFAULT_BASE_URL
+from ._options import ClientOptions
 from ._retry import RetryPolicy
 from ._version import __version__
 from .errors import (
@@ -42,6 +43,7 @@ from .errors import (
 )
 from .generation import BatchProgress, GenerationRun, PollPolicy, ProgressCallback, ReconcilePolicy
 from .models import (
+    CreateFields,
     Customer,
     CustomerAccess,
     CustomerLimits,
@@ -77,7 +79,9 @@ __all__ = [
     "AuthenticationError",
     "ClientClosedError",
     "BatchProgress",
+    "ClientOptions",
     "ConcurrencyLimitError",
+    "CreateFields",
     "CoordinationError",
     "CreateOutcomeUnknownError",
     "Customer",

@@ -5,18 +5,17 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._retry import RetryPolicy
 from ._validation import check_int, check_timeout
+from .coordination import Coordination
 from .errors import InvalidRequestError
-
-if TYPE_CHECKING:
-    from .coordination import Coordination
-    from .generation import PollPolicy, ReconcilePolicy
-    from .transport import Transport
-    from .webhooks import WebhookReceiver
+from .generation._polling import PollPolicy
+from .generation._reconcile import ReconcilePolicy
+from .transport._base import Transport
+from .webhooks._receiver import WebhookReceiver
 
 __all__ = ["ClientOptions", "ClientSettings", "signature"]
 
@@ -81,7 +80,7 @@ class ClientSettings:
         limit = self.max_concurrent_generations
         if limit is not None and limit != -1:
             check_int("max_concurrent_generations", limit, minimum=1)
-        for name, kind in _kinds(self.webhooks is not None).items():
+        for name, kind in _KINDS.items():
             value = getattr(self, name)
             if value is not None and not isinstance(value, kind):
                 raise InvalidRequestError(
@@ -96,22 +95,14 @@ class ClientSettings:
 _NAMES = frozenset(field.name for field in dataclasses.fields(ClientSettings))
 
 
-def _kinds(webhooks: bool) -> dict[str, type]:
-    """What each object option must be (imported only when a client is made)."""
-    from .coordination import Coordination
-    from .generation import PollPolicy, ReconcilePolicy
-
-    kinds: dict[str, type] = {
-        "retry": RetryPolicy,
-        "poll": PollPolicy,
-        "reconcile": ReconcilePolicy,
-        "coordination": Coordination,
-    }
-    if webhooks:
-        from .webhooks import WebhookReceiver
-
-        kinds["webhooks"] = WebhookReceiver
-    return kinds
+_KINDS: dict[str, type] = {
+    "retry": RetryPolicy,
+    "poll": PollPolicy,
+    "reconcile": ReconcilePolicy,
+    "coordination": Coordination,
+    "webhooks": WebhookReceiver,
+}
+"""What each object option must be."""
 
 
 def signature(id_name: str, token_name: str) -> inspect.Signature:

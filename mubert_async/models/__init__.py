@@ -14,12 +14,13 @@ from .._enums import (
 from ._catalog import BpmRange, LibraryParam, LibraryParamValue, Playlist, PlaylistParams
 from ._page import Page, PageMeta
 from ._service import Customer, CustomerAccess, CustomerLimits, License, LicenseLimits
-from ._tracks import Generation, GenerationResult, ImageInput, Track, TrackRequest
+from ._tracks import CreateFields, Generation, GenerationResult, ImageInput, Track, TrackRequest
 
 __all__ = [
     "BITRATES",
     "KEYS",
     "BpmRange",
+    "CreateFields",
     "Customer",
     "CustomerAccess",
     "CustomerLimits",
