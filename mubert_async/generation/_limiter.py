@@ -47,10 +47,20 @@ class LimitLevel:
         self.learning = limit is None
         start = guess if limit is None else None if limit == -1 else limit
         self.semaphore: SharedSemaphore = coordination.semaphore(name, limit=start)
+        # A known limit is stored on first use: a shared store may hold an older one.
+        self._unstored: int | None = limit
+
+    async def stored(self) -> None:
+        """Store a known limit given at construction (once), over what a shared store held."""
+        limit = self._unstored
+        if limit is not None:
+            await self.semaphore.set_limit(None if limit == -1 else limit)
+            self._unstored = None
 
     async def adopt(self, limit: int) -> None:
         """Settle on ``limit`` (-1: unlimited), known from a record or reported by the server."""
         self.learning = False
+        self._unstored = None
         await self.semaphore.set_limit(None if limit == -1 else limit)
 
     def __repr__(self) -> str:
@@ -129,6 +139,7 @@ class GenerationLimiter:
             leases: list[Lease] = []
             try:
                 for level in self.levels:
+                    await level.stored()
                     leases.append(await level.semaphore.acquire(self.group))
             except CoordinationError as error:
                 await Slot(leases).release()

@@ -124,3 +124,21 @@ async def test_learned_timings_and_limits_are_shared_through_redis(
             assert license_level.semaphore.limit in (3, 4, 5)
             assert fake.stats.concurrency_rejections - rejected <= 3
     assert fake.peak_in_flight <= 3
+
+
+async def test_a_limit_the_records_know_replaces_an_older_one_in_redis(
+    redis_url: str, namespace: str
+) -> None:
+    """A license upgraded from 2 to 4: a new process's records say 4, and Redis follows."""
+    fake = FakeMubert(generation_time=0.1)
+    fake.set_license_limits(max_concurrent_track_generations=2)
+    async with redis_maker(redis_url, namespace) as make:
+        async with service_of(fake, make()) as old:
+            client = old.customer_client(await a_customer(old))
+            assert all([r.ok async for r in client.tracks.generate_many(requests(2))])
+        fake.set_license_limits(max_concurrent_track_generations=4)
+        async with service_of(fake, make()) as new:
+            client = new.customer_client(await a_customer(new))
+            assert all([r.ok async for r in client.tracks.generate_many(requests(8))])
+            assert client._engine.limiter.levels[-1].semaphore.limit == 4
+    assert fake.peak_in_flight == 4
