@@ -19,7 +19,8 @@ Rows:
    printed) and give a ``WebhookReceiver`` on the run's Redis namespace to their
    client (``webhooks=receiver``); only worker 0 serves its receiver over HTTP (a free
    loopback port) and registers it as the license's ``webhook_url``, so the simulator
-   POSTs every delivery to worker 0, which relays it through Redis to the others.
+   POSTs every delivery to worker 0, which relays it through Redis to the others
+   (worker 0 keeps serving after its own tracks, until every worker has reported).
    Targets: as 1, plus 0 polls per track (``GET /public/tracks/{id}`` counted by the
    simulator) and so every worker's tracks resolved without a poll.
 3. **coordinated + webhooks, R lost** (``--loss R``, default 0.2; 0 leaves it out): as
@@ -45,7 +46,7 @@ row met or missed. Skipped (exit 0) when there is no ``redis-server`` binary.
 
     python benchmarks/bench_distributed.py [--workers 4] [--n 50] [--limit 8]
         [--generation-time 1.0] [--ttl 2.0] [--customers 5] [--no-webhooks] [--loss 0.2]
-    python benchmarks/bench_distributed.py --workers 2 --n 12 --generation-time 0.3   # CI size
+    python benchmarks/bench_distributed.py --workers 2 --n 12 --generation-time 0.3 --webhooks  # CI
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ WATCH_INTERVAL = 0.01
 RECOVERY_SLACK = 0.5
 """Recovery may exceed the TTL by this much (a script must run to notice the expiry)."""
 MAX_ERRORS_SHOWN = 3
+STOP_GRACE = 2.0
+"""Seconds a worker may take to end once its stdin is closed, before it is killed."""
 TOKEN_ENV = "BENCH_WEBHOOK_TOKEN"
 """The environment variable that gives the workers the shared webhook token."""
 MAX_REPORT_SECONDS = 3600.0
@@ -177,6 +180,9 @@ async def _worker(args: argparse.Namespace) -> None:
         if reporter is not None:
             reporter.cancel()
         _say(ok=len(ids), failed=args.n - len(ids), errors=errors, ids=ids)
+        if receiver is not None and args.index == 0:
+            # the others still wait for deliveries that reach them through this one
+            await loop.run_in_executor(None, sys.stdin.readline)  # "stop", or stdin closed
 
 
 # -- one run ---------------------------------------------------------------------------
@@ -277,7 +283,12 @@ class Worker:
         await self.process.stdin.drain()
 
     async def stop(self) -> None:
-        """Kill it if it still runs, and reap it."""
+        """Close its stdin (a webhook-serving worker 0 then ends), kill it if it still
+        runs after ``STOP_GRACE`` seconds, and reap it."""
+        if self.process.returncode is None and self.process.stdin is not None:
+            self.process.stdin.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), STOP_GRACE)
         if self.process.returncode is None:
             self.process.kill()
         await self.process.wait()
@@ -501,6 +512,8 @@ async def run(
     row.polls = fake.stats.polls
     row.polled = len(polled)
     row.lost = fake.stats.webhooks_lost if webhooks else None
+    if webhooks and fake.stats.webhooks_failed:
+        row.notes.append(f"{fake.stats.webhooks_failed} deliveries failed (given up)")
     return row
 
 
