@@ -12,17 +12,32 @@ Rows:
 
 1. **coordinated**: every worker passes ``coordination=RedisCoordination(...)``.
    Targets: W*N results, peak in flight on the server <= L, 0 concurrency 403s,
-   makespan/ideal <= 1.10, where ideal = ceil(W*N / L) * G.
-2. **uncoordinated**: the same run without ``coordination=`` (each worker assumes the
-   whole license is its own), for comparison; held to no target.
-3. **coordinated, 1 SIGKILLed**: as 1, but one worker is killed (``SIGKILL``) mid-batch
+   makespan/ideal <= 1.10, where ideal = ceil(W*N / L) * G. Completions by polling.
+2. **coordinated + webhooks (all delivered to worker 0)**: as 1, and the workers'
+   completions come from webhook deliveries instead of polls. All workers share one
+   webhook token (given to them in the environment, never on the command line or
+   printed) and give a ``WebhookReceiver`` on the run's Redis namespace to their
+   client (``webhooks=receiver``); only worker 0 serves its receiver over HTTP (a free
+   loopback port) and registers it as the license's ``webhook_url``, so the simulator
+   POSTs every delivery to worker 0, which relays it through Redis to the others
+   (worker 0 keeps serving after its own tracks, until every worker has reported).
+   Targets: as 1, plus 0 polls per track (``GET /public/tracks/{id}`` counted by the
+   simulator) and so every worker's tracks resolved without a poll.
+3. **coordinated + webhooks, R lost** (``--loss R``, default 0.2; 0 leaves it out): as
+   2, the simulator losing that share of deliveries on purpose. Targets: all results,
+   and polls only for the lost ones (tracks polled == deliveries lost); a lost
+   delivery costs the fallback poll's latency (held to no makespan target).
+4. **uncoordinated**: the same run as 1 without ``coordination=`` (each worker assumes
+   the whole license is its own), for comparison; held to no target.
+5. **coordinated, 1 SIGKILLed**: as 1, but one worker is killed (``SIGKILL``) mid-batch
    (1.5 G after the start) while it holds slots, with a lease TTL of T seconds. The
    others must finish every one of their tracks, and the killed worker's slots must
-   come back within T (plus a little). The license semaphore's leases are read from
-   Redis every 10 ms: a lease that is never renewed and lapses (ends at or after its
-   expiry on the Redis clock) had a dead holder. Those are the leases the victim held
-   at the kill, and any slot Redis granted after the kill to one of the victim's
-   waiters still in line ("granted to its dead waiters"). Printed: when the slots
+   come back within T (plus a little); completions by polling. The license
+   semaphore's leases are read from Redis every 10 ms: a lease that is never renewed
+   and lapses (ends at or after its expiry on the Redis clock) had a dead holder.
+   Those are the leases the victim held at the kill, and any slot Redis granted after
+   the kill to one of the victim's waiters still in line ("granted to its dead
+   waiters"). Printed: when the slots
    held at the kill came back, when all of them did (the target applies to this), and
    when the survivors held all L slots again ("back to L", if they had work left).
 
@@ -30,17 +45,19 @@ Nothing about time is asserted; a markdown table is printed, with the targets ea
 row met or missed. Skipped (exit 0) when there is no ``redis-server`` binary.
 
     python benchmarks/bench_distributed.py [--workers 4] [--n 50] [--limit 8]
-        [--generation-time 1.0] [--ttl 2.0] [--customers 5]
-    python benchmarks/bench_distributed.py --workers 2 --n 12 --generation-time 0.3   # CI size
+        [--generation-time 1.0] [--ttl 2.0] [--customers 5] [--no-webhooks] [--loss 0.2]
+    python benchmarks/bench_distributed.py --workers 2 --n 12 --generation-time 0.3 --webhooks  # CI
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
+import secrets
 import signal
 import sys
 import tempfile
@@ -60,9 +77,13 @@ try:
 except ImportError:  # no redis package: pip install -e ".[dev]" (or the "redis" extra)
     REDIS_SERVER = None
 
+from bench_webhooks import hosted  # noqa: E402 - this script's folder: a receiver served
+
 from mubert_async import MubertServiceClient, TrackRequest  # noqa: E402
 from mubert_async.sim import serve  # noqa: E402
-from mubert_async.testing import FakeMubert  # noqa: E402
+from mubert_async.testing import FakeMubert, WebhookFaults  # noqa: E402
+from mubert_async.transport import Request  # noqa: E402
+from mubert_async.webhooks import WebhookReceiver  # noqa: E402
 
 if TYPE_CHECKING:
     from mubert_async.redis import RedisCoordination
@@ -77,6 +98,10 @@ WATCH_INTERVAL = 0.01
 RECOVERY_SLACK = 0.5
 """Recovery may exceed the TTL by this much (a script must run to notice the expiry)."""
 MAX_ERRORS_SHOWN = 3
+STOP_GRACE = 2.0
+"""Seconds a worker may take to end once its stdin is closed, before it is killed."""
+TOKEN_ENV = "BENCH_WEBHOOK_TOKEN"
+"""The environment variable that gives the workers the shared webhook token."""
 MAX_REPORT_SECONDS = 3600.0
 
 
@@ -106,49 +131,58 @@ async def _report_slots(coordination: RedisCoordination) -> None:
 
 async def _worker(args: argparse.Namespace) -> None:
     """Make customers, say ready, wait for "go", generate N tracks over them, report."""
-    coordination = shared = None
-    if args.redis:
-        import redis.asyncio
+    async with contextlib.AsyncExitStack() as stack:
+        coordination = None
+        if args.redis:
+            import redis.asyncio
 
-        from mubert_async.redis import RedisCoordination
+            from mubert_async.redis import RedisCoordination
 
-        shared = redis.asyncio.Redis.from_url(args.redis)
-        coordination = RedisCoordination(shared, namespace=args.namespace, lease_ttl=args.ttl)
-    try:
+            shared = redis.asyncio.Redis.from_url(args.redis)
+            stack.push_async_callback(shared.aclose)
+            coordination = RedisCoordination(shared, namespace=args.namespace, lease_ttl=args.ttl)
+            stack.push_async_callback(coordination.aclose)
+        receiver = None
+        if args.license_id:  # the same token on every worker, from the environment
+            receiver = WebhookReceiver(os.environ[TOKEN_ENV], coordination=coordination)
+            await stack.enter_async_context(receiver)  # listening to the others' deliveries
         # credentials and base URL come from MUBERT_* in the environment (never argv)
-        async with MubertServiceClient(coordination=coordination) as service:
-            made = [
-                await service.customers.create(f"w{args.index}-{i}-{uuid.uuid4().hex[:8]}")
-                for i in range(args.customers)
-            ]
-            clients = [service.customer_client(customer) for customer in made]
-            _say(ready=True, customers=[customer.id for customer in made])
-            loop = asyncio.get_running_loop()
-            if (await loop.run_in_executor(None, sys.stdin.readline)).strip() != "go":
-                return
-            ok, errors = 0, list[str]()
-            reporter = None
-            if args.report_slots and coordination is not None:
-                reporter = asyncio.create_task(_report_slots(coordination))
+        service = await stack.enter_async_context(
+            MubertServiceClient(coordination=coordination, webhooks=receiver)
+        )
+        if receiver is not None and args.index == 0:  # the one the deliveries reach
+            public_base = await stack.enter_async_context(hosted(receiver))
+            await receiver.register(service, args.license_id, public_base)
+        made = [
+            await service.customers.create(f"w{args.index}-{i}-{uuid.uuid4().hex[:8]}")
+            for i in range(args.customers)
+        ]
+        clients = [service.customer_client(customer) for customer in made]
+        _say(ready=True, customers=[customer.id for customer in made])
+        loop = asyncio.get_running_loop()
+        if (await loop.run_in_executor(None, sys.stdin.readline)).strip() != "go":
+            return
+        ids, errors = list[str](), list[str]()
+        reporter = None
+        if args.report_slots and coordination is not None:
+            reporter = asyncio.create_task(_report_slots(coordination))
 
-            async def one(at: int) -> None:
-                nonlocal ok
-                share = range(at, args.n, len(clients))
-                requests = [TrackRequest(DURATION, prompt=f"w{args.index} #{i}") for i in share]
-                async for result in clients[at].tracks.generate_many(requests):
-                    if result.ok:
-                        ok += 1
-                    elif len(errors) < MAX_ERRORS_SHOWN:
-                        errors.append(repr(result.error))
+        async def one(at: int) -> None:
+            share = range(at, args.n, len(clients))
+            requests = [TrackRequest(DURATION, prompt=f"w{args.index} #{i}") for i in share]
+            async for result in clients[at].tracks.generate_many(requests):
+                if result.ok and result.track is not None:
+                    ids.append(result.track.id)
+                elif len(errors) < MAX_ERRORS_SHOWN:
+                    errors.append(repr(result.error))
 
-            await asyncio.gather(*(one(at) for at in range(len(clients))))
-            if reporter is not None:
-                reporter.cancel()
-            _say(ok=ok, failed=args.n - ok, errors=errors)
-    finally:
-        if coordination is not None and shared is not None:
-            await coordination.aclose()
-            await shared.aclose()
+        await asyncio.gather(*(one(at) for at in range(len(clients))))
+        if reporter is not None:
+            reporter.cancel()
+        _say(ok=len(ids), failed=args.n - len(ids), errors=errors, ids=ids)
+        if receiver is not None and args.index == 0:
+            # the others still wait for deliveries that reach them through this one
+            await loop.run_in_executor(None, sys.stdin.readline)  # "stop", or stdin closed
 
 
 # -- one run ---------------------------------------------------------------------------
@@ -170,6 +204,12 @@ class Row:
     peak_in_flight: int = 0
     makespan: float = 0.0
     killed: bool = False
+    webhooks: bool = False
+    loss: float = 0.0
+    polls: int = 0
+    polled: int = 0
+    lost: int | None = None
+    unpolled: list[int] = field(default_factory=list)
     victim_slots: int | None = None
     dead_grants: int | None = None
     recovery: float | None = None
@@ -185,6 +225,11 @@ class Row:
     def ratio(self) -> float | None:
         return None if self.killed or not self.makespan else self.makespan / self.ideal
 
+    @property
+    def total(self) -> int:
+        """The tracks the workers were given (the killed one's included)."""
+        return self.workers * self.n
+
     def misses(self) -> list[str]:
         """The targets a coordinated row misses (the uncoordinated one has none)."""
         if self.ttl is None:
@@ -197,8 +242,10 @@ class Row:
         if self.rejections:
             missed.append(f"{self.rejections} concurrency 403s")
         ratio = self.ratio
-        if ratio is not None and ratio > TARGET_RATIO:
+        if ratio is not None and ratio > TARGET_RATIO and not self.loss:
             missed.append(f"makespan/ideal {ratio:.3f} > {TARGET_RATIO:.2f}")
+        if self.webhooks and self.polled != (self.lost or 0):
+            missed.append(f"{self.polled} tracks polled, {self.lost or 0} deliveries lost")
         if self.killed:
             if not self.victim_slots:
                 missed.append("the killed worker held no slot at the kill")
@@ -236,7 +283,12 @@ class Worker:
         await self.process.stdin.drain()
 
     async def stop(self) -> None:
-        """Kill it if it still runs, and reap it."""
+        """Close its stdin (a webhook-serving worker 0 then ends), kill it if it still
+        runs after ``STOP_GRACE`` seconds, and reap it."""
+        if self.process.returncode is None and self.process.stdin is not None:
+            self.process.stdin.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), STOP_GRACE)
         if self.process.returncode is None:
             self.process.kill()
         await self.process.wait()
@@ -250,8 +302,13 @@ async def _spawn(
     redis_url: str | None,
     namespace: str,
     report_slots: bool,
+    license_id: str | None,
 ) -> Worker:
-    """Start worker ``index`` (this script with ``--worker``); ``report_slots``: the victim."""
+    """Start worker ``index`` (this script with ``--worker``); ``report_slots``: the victim.
+
+    With a ``license_id`` the worker completes from webhooks (the token in ``env``), and
+    worker 0 registers its receiver as that license's webhook.
+    """
     argv = [
         sys.executable, __file__, "--worker",
         "--index", str(index),
@@ -264,6 +321,8 @@ async def _spawn(
         argv += ["--redis", redis_url]
     if report_slots:
         argv.append("--report-slots")
+    if license_id is not None:
+        argv += ["--license-id", license_id]
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - Worker.stop closes it
     try:
         process = await asyncio.create_subprocess_exec(
@@ -350,22 +409,44 @@ async def _watch_recovery(
 
 
 async def run(
-    name: str, args: argparse.Namespace, redis_url: str | None, *, kill: bool = False
+    name: str,
+    args: argparse.Namespace,
+    redis_url: str | None,
+    *,
+    kill: bool = False,
+    webhooks: bool = False,
+    loss: float = 0.0,
 ) -> Row:
-    """One run on a fresh simulator: W workers, coordinated through ``redis_url`` if given."""
+    """One run on a fresh simulator: W workers, coordinated through ``redis_url`` if given.
+
+    ``webhooks``: completions from deliveries to worker 0 (``loss``: the share lost).
+    """
     row = Row(name, args.workers, args.n, args.limit, args.generation_time)
     row.ttl = args.ttl if redis_url else None
     row.killed = kill
+    row.webhooks = webhooks
+    row.loss = loss
     row.expected = (args.workers - kill) * args.n
     fake = FakeMubert(generation_time=args.generation_time, record_requests=False)
     fake.set_license_limits(max_concurrent_track_generations=args.limit)
-    runner, base_url = await serve(fake, host="127.0.0.1", port=0)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MUBERT_")}
+    polled: set[str] = set()
+
+    def log(request: Request, _status: int | None, _fault: object) -> None:
+        """Note each track polled: ``GET /public/tracks/{id}`` (``fake.stats.polls``)."""
+        path = request.url.split("?", 1)[0]
+        if request.method == "GET" and "/public/tracks/" in path:
+            polled.add(path.rsplit("/", 1)[1])
+
+    faults = WebhookFaults(loss=loss) if webhooks else None
+    runner, base_url = await serve(fake, host="127.0.0.1", port=0, log=log, webhook_faults=faults)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUBERT_") and k != TOKEN_ENV}
     env.update(
         MUBERT_BASE_URL=base_url,
         MUBERT_COMPANY_ID=fake.company_id,
         MUBERT_LICENSE_TOKEN=fake.license_token,
     )
+    if webhooks:
+        env[TOKEN_ENV] = secrets.token_urlsafe(32)  # one for all workers; never printed
     namespace = f"bench-{uuid.uuid4().hex[:12]}"
     workers: list[Worker] = []
     budget = max(60.0, 20 * row.ideal)  # no run may take longer
@@ -375,7 +456,10 @@ async def run(
         with anyio.fail_after(budget):
             for index in range(args.workers):
                 doomed = kill and index == 0
-                workers.append(await _spawn(index, args, env, redis_url, namespace, doomed))
+                license_id = fake.license_id if webhooks else None
+                workers.append(
+                    await _spawn(index, args, env, redis_url, namespace, doomed, license_id)
+                )
             for worker in workers:
                 await worker.message("ready")
             started = time.perf_counter()
@@ -411,6 +495,7 @@ async def run(
         row.results = sum(int(report["ok"]) for report in reports)
         for report in reports:
             row.notes.extend(f"error: {error}" for error in report["errors"])
+            row.unpolled.append(sum(1 for id in report["ids"] if id not in polled))
     except TimeoutError:
         row.notes.append(f"timed out after {budget:.0f} s")
     except RuntimeError as exc:  # a worker ended without reporting
@@ -424,6 +509,11 @@ async def run(
         await runner.cleanup()
     row.rejections = fake.stats.concurrency_rejections
     row.peak_in_flight = fake.peak_in_flight
+    row.polls = fake.stats.polls
+    row.polled = len(polled)
+    row.lost = fake.stats.webhooks_lost if webhooks else None
+    if webhooks and fake.stats.webhooks_failed:
+        row.notes.append(f"{fake.stats.webhooks_failed} deliveries failed (given up)")
     return row
 
 
@@ -437,6 +527,9 @@ HEADERS = (
     "results",
     "peak in flight (server)",
     "concurrency 403s",
+    "polls per track (server)",
+    "tracks polled (deliveries lost)",
+    "tracks resolved without a poll, per worker",
     "makespan s",
     "ideal s",
     "makespan/ideal",
@@ -458,6 +551,9 @@ def _cells(row: Row) -> list[str]:
         f"{row.results}/{row.expected}",
         str(row.peak_in_flight),
         str(row.rejections),
+        f"{row.polls / row.total:.2f}",
+        str(row.polled) + ("" if row.lost is None else f" ({row.lost} lost)"),
+        ", ".join(f"{unpolled}/{row.n}" for unpolled in row.unpolled) if row.webhooks else "-",
         f"{row.makespan:.2f}",
         "-" if row.killed else f"{row.ideal:.2f}",
         "-" if ratio is None else f"{ratio:.3f}",
@@ -476,8 +572,9 @@ def _num(value: float | None) -> str:
 def markdown_table(rows: list[Row]) -> str:
     """The rows and the coordinated targets, as a markdown table."""
     target = [
-        "target (coordinated)", "", "", "", "all", "<= L", "0", "", "",
-        f"<= {TARGET_RATIO:.2f}", ">= 1", "", "", f"<= TTL + {RECOVERY_SLACK:g}", "",
+        "target (coordinated)", "", "", "", "all", "<= L", "0", "0 (webhooks)",
+        "= deliveries lost (webhooks)", "all (webhooks, none lost)", "", "",
+        f"<= {TARGET_RATIO:.2f} (none if lost)", ">= 1", "", "", f"<= TTL + {RECOVERY_SLACK:g}", "",
     ]  # fmt: skip
     lines = [list(HEADERS), *(_cells(row) for row in rows), target]
     out = ["| " + " | ".join(lines[0]) + " |", "|" + "|".join("---" for _ in HEADERS) + "|"]
@@ -489,15 +586,32 @@ def markdown_table(rows: list[Row]) -> str:
 
 
 async def _main(args: argparse.Namespace, server: RedisServer) -> list[Row]:
-    """The three runs, in order."""
+    """The runs, in order (the webhook ones unless ``--no-webhooks``)."""
+    runs: list[tuple[str, str | None, bool, bool, float]] = [
+        ("coordinated (Redis)", server.url, False, False, 0.0)
+    ]
+    if args.webhooks:
+        runs.append(
+            ("coordinated + webhooks (all delivered to worker 0)", server.url, False, True, 0.0)
+        )
+        if args.loss:
+            runs.append(
+                (
+                    f"coordinated + webhooks, {args.loss:.0%} of deliveries lost",
+                    server.url,
+                    False,
+                    True,
+                    args.loss,
+                )
+            )
+    runs += [
+        ("uncoordinated", None, False, False, 0.0),
+        ("coordinated, 1 SIGKILLed", server.url, True, False, 0.0),
+    ]
     rows = []
-    for name, url, kill in (
-        ("coordinated (Redis)", server.url, False),
-        ("uncoordinated", None, False),
-        ("coordinated, 1 SIGKILLed", server.url, True),
-    ):
+    for name, url, kill, webhooks, loss in runs:
         print(f"running {name} ...", flush=True)
-        row = await run(name, args, url, kill=kill)
+        row = await run(name, args, url, kill=kill, webhooks=webhooks, loss=loss)
         print(f"  {row.results}/{row.expected} results in {row.makespan:.2f} s", flush=True)
         rows.append(row)
     return rows
@@ -513,6 +627,19 @@ def _parse() -> argparse.Namespace:
     )
     parser.add_argument("--ttl", type=float, default=2.0, help="lease TTL T, seconds (default 2)")
     parser.add_argument("--customers", type=int, default=5, help="customers per worker (default 5)")
+    parser.add_argument(
+        "--webhooks",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also the runs whose completions come from webhooks (default: on)",
+    )
+    parser.add_argument(
+        "--loss",
+        type=float,
+        default=0.2,
+        help="share of deliveries lost in the last webhook run (default 0.2; 0: no such run)",
+    )
+    parser.add_argument("--license-id", default="", help=argparse.SUPPRESS)  # webhooks on
     # the worker role (this script, spawned by itself)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--index", type=int, default=0, help=argparse.SUPPRESS)
@@ -526,6 +653,8 @@ def _parse() -> argparse.Namespace:
         parser.error("--workers must be >= 2 (one is killed in the last run)")
     if not args.generation_time > 0 or not args.ttl >= 0.3:
         parser.error("--generation-time must be > 0 and --ttl >= 0.3")
+    if not 0.0 <= args.loss < 1.0:
+        parser.error("--loss must be >= 0 and < 1")
     return args
 
 
