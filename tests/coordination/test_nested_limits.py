@@ -24,7 +24,7 @@ from mubert_async import Customer, MubertClient, MubertServiceClient, TrackReque
 from mubert_async.generation import PollPolicy
 from mubert_async.testing import FakeMubert
 
-GENERATION = 0.3
+GENERATION = 0.4
 """Seconds the fake takes per generation: a round."""
 POLL = PollPolicy(initial_delay=0.05, min_interval=0.01, max_interval=1.0, jitter=0.02)
 """Polls that land when a track is expected to be done, as the default policy's do."""

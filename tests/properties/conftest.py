@@ -1,6 +1,6 @@
 """Hypothesis profiles for the property tests, and one event loop per test module.
 
-The ``ci`` profile is loaded by default: at least 2,000 examples per property, no
+The ``ci`` profile is loaded by default: at least 800 examples per property, no
 per-example deadline (a CI machine may stall), derandomized so that every run checks
 the same examples and a failure reproduces. ``HYPOTHESIS_PROFILE=dev`` runs a quick
 200 examples; ``HYPOTHESIS_PROFILE=deep`` 20,000 with a fresh random seed each run.
@@ -18,7 +18,7 @@ from prop_harness import Run, Wire, wire
 
 settings.register_profile(
     "ci",
-    max_examples=2000,
+    max_examples=800,
     deadline=None,
     derandomize=True,
     database=None,

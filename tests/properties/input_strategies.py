@@ -8,7 +8,7 @@ likely accept for one kind of argument (a duration, a playlist index, an id...),
 sometimes just past a bound.
 
 Values are made from a seeded ``random.Random`` whose seed hypothesis draws: one
-draw per call instead of dozens keeps 2,000 examples a property inside the time
+draw per call instead of dozens keeps 800 examples a property inside the time
 budget, and a failure still reproduces from its seed.
 """
 

@@ -16,7 +16,7 @@ items ``generate_many`` coerces (dicts) are covered the same way, and ``download
 writes the file inside the directory it was given, or refuses (see
 ``_download_case``).
 
-Each test function is one hypothesis property of 2,000 examples (the ``ci`` profile);
+Each test function is one hypothesis property of 800 examples (the ``ci`` profile);
 an example draws a method and a seed, and the seed makes the arguments.
 """
 

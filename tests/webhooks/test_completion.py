@@ -122,4 +122,4 @@ async def test_over_http_the_simulator_delivers_to_a_mounted_receiver(loss: floa
     if loss == 0:
         assert not lost and fake.stats.polls == 0
         ideal = 40 / 10 * 0.3
-        assert makespan / ideal <= 1.15, f"makespan {makespan:.2f}s vs ideal {ideal:.2f}s"
+        assert makespan / ideal <= 1.3, f"makespan {makespan:.2f}s vs ideal {ideal:.2f}s"

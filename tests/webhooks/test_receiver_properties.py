@@ -42,7 +42,7 @@ deliveries = st.lists(states(), min_size=1, max_size=8).flatmap(
 )
 
 
-@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(deliveries)
 def test_the_newest_state_wins_in_any_order(sent: list[Track]) -> None:
     receiver = WebhookReceiver()
@@ -58,7 +58,7 @@ def test_the_newest_state_wins_in_any_order(sent: list[Track]) -> None:
     assert receiver.stats.accepted + receiver.stats.ignored == len(sent)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(deliveries, st.randoms(use_true_random=False))
 def test_the_outcome_does_not_depend_on_the_order(sent: list[Track], rng) -> None:
     forward, shuffled = WebhookReceiver(), WebhookReceiver()
