@@ -9,12 +9,12 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
 import msgspec
 
+from .._aclose import AsyncClosing
 from .._config import check_safe_url
 from ..coordination import Coordination
 from ..errors import CoordinationError, InvalidRequestError, TransportError
@@ -73,7 +73,7 @@ class WebhookStats:
     relayed: int = 0
 
 
-class WebhookReceiver:
+class WebhookReceiver(AsyncClosing):
     """Receives the track models Mubert posts to a license's ``webhook_url``.
 
     The URL ends with a secret ``token`` (generated when not given): a delivery to
@@ -344,16 +344,9 @@ class WebhookReceiver:
             await self._relay.aclose()
 
     async def __aenter__(self) -> WebhookReceiver:
+        """Start listening for other processes' deliveries; ``aclose`` on leaving."""
         await self.start()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def _relayed(self, payload: bytes) -> None:
         """Record a state another process received (or this one: then it changes nothing)."""

@@ -35,19 +35,29 @@ async def lease_score(semaphore: RedisSemaphore, lease: RedisLease) -> float | N
     return score
 
 
-async def test_slots_of_a_sigkilled_worker_come_back_within_the_ttl(
-    make_redis: MakeRedis, redis_url: str, namespace: str
-) -> None:
-    ttl = 2.0
+async def holder(redis_url: str, namespace: str, slots: int, ttl: float) -> subprocess.Popen[bytes]:
+    """A worker process (``holder_process.py``) holding ``slots`` slots with one more waiting."""
     worker = subprocess.Popen(  # noqa: ASYNC220 - started once, read from a thread
-        [sys.executable, str(HOLDER), redis_url, namespace, "3", str(ttl)],
+        [sys.executable, str(HOLDER), redis_url, namespace, str(slots), str(ttl)],
         stdout=subprocess.PIPE,
     )
     try:
         assert worker.stdout is not None
         with anyio.fail_after(30):
             line = await anyio.to_thread.run_sync(worker.stdout.readline)
-        assert line.split() == [b"held", b"3"]
+        assert line.split() == [b"held", str(slots).encode()]
+    except BaseException:
+        reap(worker)
+        raise
+    return worker
+
+
+async def test_slots_of_a_sigkilled_worker_come_back_within_the_ttl(
+    make_redis: MakeRedis, redis_url: str, namespace: str
+) -> None:
+    ttl = 2.0
+    worker = await holder(redis_url, namespace, 3, ttl)
+    try:
         semaphore = make_redis(lease_ttl=ttl).semaphore("license", limit=3)
         with anyio.move_on_after(ttl * 1.5) as renewed:  # past the TTL: renewed, still taken
             await semaphore.acquire("alive")
@@ -77,15 +87,8 @@ async def test_a_slot_granted_to_a_dead_workers_waiter_lapses_with_its_heartbeat
     semaphore = make_redis(lease_ttl=ttl).semaphore("license", limit=2)
     await semaphore.set_limit(2)
     mine = await semaphore.acquire("alive")
-    worker = subprocess.Popen(  # noqa: ASYNC220 - started once, read from a thread
-        [sys.executable, str(HOLDER), redis_url, namespace, "1", str(ttl)],
-        stdout=subprocess.PIPE,
-    )
+    worker = await holder(redis_url, namespace, 1, ttl)
     try:
-        assert worker.stdout is not None
-        with anyio.fail_after(30):
-            line = await anyio.to_thread.run_sync(worker.stdout.readline)
-        assert line.split() == [b"held", b"1"]
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         killed = time.monotonic()
