@@ -9,8 +9,8 @@ branches on the backend; trio is imported only when it is the one running.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
@@ -20,6 +20,8 @@ import anyio.lowlevel
 from ._logging import logger
 
 if TYPE_CHECKING:
+    import asyncio
+
     import trio
 
 __all__ = ["Detached", "call_soon_in", "is_asyncio", "running_loop", "spawn"]
@@ -35,8 +37,13 @@ def running_loop() -> object:
 
 
 def is_asyncio(loop: object) -> bool:
-    """Whether ``loop`` (from ``running_loop``) is an asyncio loop (else it is a trio run)."""
-    return isinstance(loop, asyncio.AbstractEventLoop)
+    """Whether ``loop`` (from ``running_loop``) is an asyncio loop (else it is a trio run).
+
+    asyncio is not imported for this (``import mubert_async`` stays cheap): a loop of it
+    can only exist once something else has imported it.
+    """
+    module = sys.modules.get("asyncio")
+    return module is not None and isinstance(loop, module.AbstractEventLoop)
 
 
 def call_soon_in(loop: object, close: Callable[[], Awaitable[object]]) -> bool:
@@ -46,6 +53,8 @@ def call_soon_in(loop: object, close: Callable[[], Awaitable[object]]) -> bool:
     raises is logged at debug level: it runs where nobody awaits it.
     """
     if is_asyncio(loop):
+        import asyncio
+
         asyncio_loop = cast(asyncio.AbstractEventLoop, loop)
         if not asyncio_loop.is_running():
             return False
@@ -113,6 +122,8 @@ class Detached:
     def _ended(self, task: asyncio.Task[None]) -> None:
         # asyncio only: a task cancelled before its first step never runs _run's finally.
         if task.cancelled() and self._error is None:
+            import asyncio
+
             self._error = asyncio.CancelledError()
         self._done.set()
 
@@ -127,7 +138,7 @@ def spawn(run: Callable[[], Awaitable[None]], *, name: str) -> Detached:
     loop = running_loop()
     detached = Detached()
     if is_asyncio(loop):
-        task = cast(asyncio.AbstractEventLoop, loop).create_task(detached._run(run), name=name)
+        task = cast("asyncio.AbstractEventLoop", loop).create_task(detached._run(run), name=name)
         task.add_done_callback(detached._ended)
         detached._task = task
     else:

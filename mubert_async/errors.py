@@ -31,9 +31,9 @@ No message, ``str`` or ``repr`` of these exceptions ever contains a credential.
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
@@ -301,7 +301,7 @@ def _parse_retry_after(value: str | None) -> float | None:
         seconds = float(value)
     except ValueError:
         try:
-            moment = email.utils.parsedate_to_datetime(value)
+            moment = _parse_http_date(value)
         except (TypeError, ValueError, IndexError):
             return None
         seconds = moment.timestamp() - time.time()
@@ -460,3 +460,10 @@ def _error_from_response(
     if secrets:
         headers = {name: _scrub(value, secrets) for name, value in headers.items()}
     return cls(text, status=status, code=code, description=desc, body=body, headers=headers)
+
+
+def _parse_http_date(value: str) -> datetime:
+    """An HTTP date (``Date``, ``Retry-After``) as a datetime; email.utils loads on first use."""
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(value)

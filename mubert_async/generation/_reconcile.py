@@ -29,7 +29,6 @@ concurrent writers distinct customers.
 
 from __future__ import annotations
 
-import email.utils
 import math
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable
@@ -49,6 +48,7 @@ from ..errors import (
     ServerError,
     TransportError,
     _IncompleteTrack,
+    _parse_http_date,
 )
 from ..models import Page, Track, TrackRequest
 from ..models._tracks import as_aware
@@ -207,7 +207,7 @@ def server_time(date_header: str | None) -> datetime | None:
     if not date_header:
         return None
     try:
-        moment = email.utils.parsedate_to_datetime(date_header)
+        moment = _parse_http_date(date_header)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return as_aware(moment)
