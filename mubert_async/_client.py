@@ -185,16 +185,17 @@ class MubertServiceClient(BaseClient):
         license = customer.access.license if customer.access else None
         key = license.id if license is not None and license.id else self._credentials.id_value
         level = self._license_levels.get(key)
+        if level is not None:
+            return level
         known = self._settings.max_concurrent_generations
         if known is None and license is not None and license.license_limits is not None:
             known = _known(license.license_limits.max_concurrent_track_generations)
-        if level is None:
-            # Unknown: start at one and grow with each create that succeeds while every
-            # slot is taken (doubling per round trip), so the first 403 comes at the
-            # limit plus one, not at a guess far above it.
-            level = self._license_levels[key] = LimitLevel(
-                self._coordination, f"license:{key}", known, guess=1
-            )
+        # Unknown: start at one and grow with each create that succeeds while every slot
+        # is taken (doubling per round trip), so the first 403 comes at the limit plus
+        # one, not at a guess far above it.
+        level = self._license_levels[key] = LimitLevel(
+            self._coordination, f"license:{key}", known, guess=1
+        )
         return level
 
 

@@ -25,6 +25,7 @@ from ..errors import (
 )
 from ..models import GenerationStatus, Track, TrackRequest
 from ..models._tracks import as_aware
+from . import _completion
 from ._completion import CompletionSource, Polling, finished
 from ._limiter import GenerationLimiter, Slot
 from ._polling import GenerationTimes, PollPolicy
@@ -52,11 +53,6 @@ _POLL_HICCUPS: tuple[type[Exception], ...] = (TransportError, ServerError, RateL
 _MAX_REQUEUES = 100
 _REQUEUE_BASE = 0.5
 _REQUEUE_CAP = 8.0
-
-
-async def _sleep(seconds: float) -> None:
-    """Wait between polls and re-queues (tests replace it)."""
-    await anyio.sleep(seconds)
 
 
 class Stopped(Exception):
@@ -177,8 +173,10 @@ class GenerationEngine:
                         await self._read_shared_times()
                         expected = self.times.expected(last.duration)
                         spread = self.times.spread(last.duration)
-                        planned = source.delay(0, expected, spread) if expected else delay
-                        delay = planned - (now - started) if expected else delay - (now - before)
+                        if expected is None:
+                            delay -= now - before
+                        else:
+                            delay = source.delay(0, expected, spread) - (now - started)
                         if delay > 0:
                             continue
                     polls += 1
@@ -283,7 +281,7 @@ class GenerationEngine:
                 delay *= 0.5 + random.random() / 2
                 if delay >= deadline.left():
                     raise deadline.expired("waiting for the server's concurrency limit")
-                await _sleep(delay)
+                await _completion.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _take_slot(self, deadline: _Deadline) -> Slot:

@@ -70,7 +70,6 @@ def _no_poll_sleeps() -> Iterator[None]:
         return None
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("mubert_async.generation._engine._sleep", no_sleep)
         patch.setattr("mubert_async.generation._completion.sleep", no_sleep)
         yield
 
